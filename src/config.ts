@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+// Environment → one frozen, typed object. Every default lives here, and a bad variable fails
+// the start with a message naming it (all bad variables at once, not the first one only).
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
+
+const EnvSchema = z.object({
+  PORT: int(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SYNC_MAX_ROWS: int(10_000),
+  SYNC_MAX_BYTES: int(10 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: int(512 * 1024 * 1024),
+  UPLOAD_URL_TTL_SECONDS: int(3600),
+  DOWNLOAD_URL_TTL_SECONDS: int(900),
+  RETENTION_DAYS: int(30),
+  MASS_DELETE_MAX_RATIO: ratio(0.5),
+  BATCH_ROWS: z.coerce.number().int().min(1).default(5_000),
+  WORKER_POLL_MS: int(1_000),
+  WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
+  PROCESSING_TIMEOUT_SECONDS: int(3600),
+  RUN_WORKER: z.enum(['true', 'false']).optional(),
+  SIGNING_KEYS: z.string().optional(),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: z.string().optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_PREFIX: z.string().optional(),
+  DEMO_ORG: z.enum(['true', 'false']).default('true'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  limits: {
+    syncMaxRows: number;
+    syncMaxBytes: number;
+    uploadMaxBytes: number;
+    massDeleteMaxRatio: number;
+  };
+  ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
+  batchRows: number;
+  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number };
+  signingKeys: string | undefined;
+  storage: Env['STORAGE'];
+  s3: { bucket?: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix?: string };
+  demoOrg: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when STORAGE=s3');
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL,
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      syncMaxRows: e.SYNC_MAX_ROWS,
+      syncMaxBytes: e.SYNC_MAX_BYTES,
+      uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+      massDeleteMaxRatio: e.MASS_DELETE_MAX_RATIO,
+    },
+    ttl: {
+      uploadUrlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      downloadUrlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
+      retentionDays: e.RETENTION_DAYS,
+    },
+    batchRows: e.BATCH_ROWS,
+    worker: {
+      pollMs: e.WORKER_POLL_MS,
+      leaseSeconds: e.WORKER_LEASE_SECONDS,
+      processingTimeoutSeconds: e.PROCESSING_TIMEOUT_SECONDS,
+    },
+    signingKeys: e.SIGNING_KEYS,
+    storage: e.STORAGE,
+    s3: {
+      bucket: e.S3_BUCKET,
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      prefix: e.S3_PREFIX,
+    },
+    demoOrg: e.DEMO_ORG === 'true',
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,45 @@
+// The one seam to PostgreSQL. Everything the service stores goes through these few methods, and
+// the same SQL runs on both adapters: embedded PGlite (default) and a Postgres server.
+//
+// Conventions every caller follows so results look the same on both engines:
+//  - parameters are `$n`; JSON goes in as a string with an explicit `::jsonb` cast;
+//  - 64-bit integers are cast to `::int` or `::float8` in SQL (the engines parse int8 differently);
+//  - epoch seconds are read as `floor(extract(epoch from x))::float8`.
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** COPY `text` (already in COPY text format, see copy-text.ts) into `table (columns)`. */
+  copyIn(table: string, columns: readonly string[], text: string): Promise<void>;
+  /** Multi-statement SQL without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Postgres error codes that mean "the server went away; try again later". */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code.startsWith('08') || // connection exception
+    code === '57P01' || // admin_shutdown
+    code === '57P02' ||
+    code === '57P03' || // cannot_connect_now
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT'
+  );
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+// Embedded PGlite adapter. Quirks:
+//  - one session only: PGlite queues queries itself, and `transaction()` holds the session
+//    exclusively, so concurrent callers simply wait (no pool, no SKIP LOCKED contention);
+//  - COPY reads from a virtual file: `COPY … FROM '/dev/blob'` with the data passed as a Blob;
+//  - int8 comes back as a JS number or bigint depending on size: cast in SQL (see db.ts).
+
+type Session = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function wrap(session: Session): Queryable {
+  return {
+    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const res = await session.query<T>(sql, params as unknown[]);
+      // PGlite reports affectedRows 0 for a SELECT; count returned rows whenever there are columns.
+      return { rows: res.rows, rowCount: res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
+    },
+    async copyIn(table, columns, text) {
+      if (text.length === 0) return;
+      await session.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
+        blob: new Blob([text]),
+      });
+    },
+    async exec(sql) {
+      await session.exec(sql);
+    },
+  };
+}
+
+export async function openPglite(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const base = wrap(pg);
+  return {
+    engine: 'pglite',
+    query: base.query,
+    copyIn: base.copyIn,
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    exec: base.exec,
+    close: () => pg.close(),
+  };
+}

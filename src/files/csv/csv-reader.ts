@@ -1,0 +1,53 @@
+// CSV bytes → header + rows. Encoding and dialect are decided from the sniffed prefix; the
+// first non-blank record is the header; rows are numbered by record, so a quoted field that
+// spans lines does not shift the numbers of the rows after it.
+
+import type { ByteSource } from '../byte-source.js';
+import { FileReadError } from '../file-read-error.js';
+import { cellsToValues, isBlankCell, normaliseHeaders } from '../header-row.js';
+import { PARSE_ERROR_KEY, type OpenedRows, type SourceRow } from '../row-source.js';
+import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { detectDialect } from './csv-dialect.js';
+import { csvRecords, type CsvRecord } from './csv-records.js';
+
+export async function openCsv(
+  source: ByteSource,
+  encoding: TextEncodingName,
+  prefixText: string,
+  maxRecordChars: number,
+): Promise<OpenedRows> {
+  let headerIndex = 0;
+  const describe = (i: number): string => (headerIndex > 0 ? `Row ${i - headerIndex}` : 'The header row');
+  const records = csvRecords(decodeText(source.chunks(), encoding), detectDialect(prefixText), maxRecordChars, describe);
+
+  let header: CsvRecord | undefined;
+  for (;;) {
+    const next = await records.next();
+    if (next.done) break;
+    if (next.value.error !== undefined || !next.value.cells.every(isBlankCell)) {
+      header = next.value;
+      break;
+    }
+  }
+  if (!header) throw new FileReadError('invalid_header', 'The file has no header row.');
+  if (header.error !== undefined) throw new FileReadError('invalid_header', `The header row is malformed: ${header.error}.`);
+  const headers = normaliseHeaders(header.cells);
+  headerIndex = header.index;
+
+  async function* rows(): AsyncGenerator<SourceRow> {
+    try {
+      for await (const record of records) {
+        // Blank records are skipped, but their number is used up: row numbers stay aligned
+        // with what a person counts in the file.
+        if (record.error === undefined && record.cells.every(isBlankCell)) continue;
+        const values = cellsToValues(headers, record.cells);
+        // A quoting problem explains any cell-count problem, so it wins.
+        if (record.error !== undefined) values[PARSE_ERROR_KEY] = record.error;
+        yield { row: record.index - headerIndex, values };
+      }
+    } finally {
+      await records.return(undefined);
+    }
+  }
+  return { headers, rows: rows() };
+}

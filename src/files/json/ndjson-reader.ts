@@ -1,0 +1,54 @@
+// NDJSON: one JSON object per line. Lines are independent, so a bad line only spoils its own
+// row. Blank lines are allowed and not counted: row N is the N-th non-blank line. Messages
+// name the physical line, which is what an editor shows.
+
+import type { ByteSource } from '../byte-source.js';
+import { FileReadError } from '../file-read-error.js';
+import type { OpenedRows } from '../row-source.js';
+import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { openJsonRecords, type JsonRecord } from './json-rows.js';
+
+export function openNdjson(source: ByteSource, encoding: TextEncodingName, maxRecordChars: number): Promise<OpenedRows> {
+  return openJsonRecords(ndjsonRecords(lines(decodeText(source.chunks(), encoding), maxRecordChars)));
+}
+
+async function* ndjsonRecords(input: AsyncIterable<string>): AsyncGenerator<JsonRecord & { label: string }> {
+  let lineNumber = 0;
+  let row = 0;
+  for await (const line of input) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    row++;
+    const label = `Line ${lineNumber}`;
+    let record: JsonRecord & { label: string };
+    try {
+      record = { row, label, value: JSON.parse(line) as unknown };
+    } catch (err) {
+      record = { row, label, problem: `${label} is not valid JSON: ${(err as Error).message}` };
+    }
+    yield record;
+  }
+}
+
+/** Splits text into lines (LF or CRLF), holding at most one line in memory. */
+async function* lines(text: AsyncIterable<string>, maxChars: number): AsyncGenerator<string> {
+  let partial = '';
+  let lineNumber = 0;
+  for await (const chunk of text) {
+    // Only the new chunk is searched, so a long line costs linear time however it is chunked.
+    const parts = chunk.split('\n');
+    if (parts.length === 1) partial += chunk;
+    else {
+      parts[0] = partial + (parts[0] ?? '');
+      partial = parts.pop() ?? '';
+      for (const part of parts) {
+        lineNumber++;
+        yield part.endsWith('\r') ? part.slice(0, -1) : part;
+      }
+    }
+    if (partial.length > maxChars) {
+      throw new FileReadError('unreadable_file', `Line ${lineNumber + 1} is longer than ${maxChars} characters.`);
+    }
+  }
+  if (partial !== '') yield partial.endsWith('\r') ? partial.slice(0, -1) : partial;
+}

@@ -1,0 +1,94 @@
+// Entry point for reading an uploaded file: sniff the format from the content, hand the bytes
+// to that format's reader, and wrap what it returns so that resources (the input stream, an
+// XLSX temp file) are released however the caller stops.
+//
+// Errors: problems with the file surface as FileReadError — from openRows itself (format,
+// encoding, header, zip limits) or, for problems found later in the file (malformed JSON,
+// a corrupt sheet, a runaway record), thrown by the rows iterator after the rows before it.
+// Problems confined to one row never throw: the row carries `values.__parse_error`.
+
+import { ByteSource } from './byte-source.js';
+import { openCsv } from './csv/csv-reader.js';
+import { openJsonArray } from './json/json-array-reader.js';
+import { openNdjson } from './json/ndjson-reader.js';
+import {
+  DEFAULT_LIMITS,
+  type FileFormat,
+  type OpenedRowSource,
+  type OpenedRows,
+  type ReadLimits,
+  type SourceRow,
+} from './row-source.js';
+import { SNIFF_BYTES, sniffFormat } from './sniff-format.js';
+import { openXlsx } from './xlsx/xlsx-reader.js';
+
+export type { FileFormat, OpenedRowSource, ReadLimits, RowSource, SourceRow } from './row-source.js';
+
+export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: ReadLimits = {}): Promise<OpenedRowSource> {
+  const effective: Required<ReadLimits> = { ...DEFAULT_LIMITS, ...definedOnly(limits) };
+  const source = ByteSource.from(input);
+  try {
+    const sniffed = sniffFormat(await source.peek(SNIFF_BYTES), source.ended);
+    let opened: OpenedRows;
+    switch (sniffed.format) {
+      case 'xlsx':
+        opened = await openXlsx(source, effective);
+        break;
+      case 'json':
+        opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars);
+        break;
+      case 'ndjson':
+        opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars);
+        break;
+      case 'csv':
+        opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars);
+        break;
+    }
+    return owningRowSource(sniffed.format, opened, source);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+}
+
+function owningRowSource(format: FileFormat, opened: OpenedRows, source: ByteSource): OpenedRowSource {
+  let closing: Promise<void> | undefined;
+  // The input goes first: stopping it also unblocks a read in flight, so the rows generator
+  // can then finish (return() would otherwise wait behind that read).
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      try {
+        await source.close();
+        await opened.rows.return(undefined);
+      } finally {
+        await opened.dispose?.();
+      }
+    })());
+
+  async function* iterate(): AsyncGenerator<SourceRow> {
+    try {
+      yield* opened.rows;
+    } finally {
+      await close();
+    }
+  }
+
+  let taken = false;
+  return {
+    format,
+    headers: opened.headers,
+    rows: {
+      [Symbol.asyncIterator]() {
+        if (taken) throw new Error('RowSource.rows can only be iterated once.');
+        taken = true;
+        return iterate();
+      },
+    },
+    close,
+  };
+}
+
+// `{ maxXlsxEntries: undefined }` must not override the default.
+function definedOnly(limits: ReadLimits): ReadLimits {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as ReadLimits;
+}

@@ -1,0 +1,136 @@
+// XLSX → header + rows from the first worksheet. Order of work: get random access (spool a
+// stream to a temp file), check the zip's directory against the limits, find the parts,
+// inflate them once under a byte budget (the zip-bomb guard), then let exceljs stream the
+// sheet out of a rebuilt zip holding only those parts.
+
+import ExcelJS from 'exceljs';
+import type { ByteSource } from '../byte-source.js';
+import { FileReadError } from '../file-read-error.js';
+import { cellsToValues, isBlankCell, normaliseHeaders, type ColumnLabel } from '../header-row.js';
+import type { OpenedRows, ReadLimits, SourceRow } from '../row-source.js';
+import { cellValue } from './cell-value.js';
+import { excelJsZip } from './exceljs-zip.js';
+import { bufferAccess, spoolToTempFile, type RandomAccess } from './random-access.js';
+import { locateParts } from './workbook-parts.js';
+import { corrupted, readCentralDirectory } from './zip-directory.js';
+import { InflateBudget, inflateEntry } from './zip-entries.js';
+
+interface SheetRow {
+  /** The sheet's own row number (1 = the first row in Excel). */
+  number: number;
+  /** Index = column - 1; sparse where cells are empty. */
+  cells: unknown[];
+}
+
+export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>): Promise<OpenedRows> {
+  const file = await randomAccess(source);
+  try {
+    const entries = await readCentralDirectory(file, {
+      maxUncompressedBytes: limits.maxXlsxUncompressedBytes,
+      maxEntries: limits.maxXlsxEntries,
+    });
+    const budget = new InflateBudget(limits.maxXlsxUncompressedBytes);
+    const parts = await locateParts(file, entries, budget);
+    // Inflate-and-count before exceljs sees anything: it would otherwise inflate without
+    // limit. exceljs then inflates the same bytes again, now known to be within budget.
+    for (const entry of new Set([parts.sharedStrings, parts.styles, parts.sheet])) {
+      if (entry) await inflateEntry(file, entry, budget);
+    }
+    const zip = excelJsZip(file, parts);
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(zip.stream, {
+      worksheets: 'emit',
+      sharedStrings: 'cache',
+      styles: 'cache', // needed to tell dates from numbers
+      hyperlinks: 'ignore', // a link cell's value is its text
+      entries: 'emit',
+    });
+    const sheet = sheetRows(reader, parts.date1904, zip.failure);
+
+    let header: SheetRow | undefined;
+    for (;;) {
+      const next = await sheet.next();
+      if (next.done) break;
+      if (!next.value.cells.every(isBlankCell)) {
+        header = next.value;
+        break;
+      }
+    }
+    if (!header) throw new FileReadError('invalid_header', 'The first worksheet is empty: it has no header row.');
+    const cells = header.cells;
+    const headers = normaliseHeaders(Array.from({ length: cells.length }, (_, i) => headerText(cells[i])), columnLetter);
+    const headerNumber = header.number;
+
+    async function* rows(): AsyncGenerator<SourceRow> {
+      try {
+        for await (const { number, cells } of sheet) {
+          // Numbered from the sheet's row numbers, so blank (or absent) rows keep the
+          // numbering aligned with what Excel shows.
+          if (cells.every(isBlankCell)) continue;
+          yield { row: number - headerNumber, values: cellsToValues(headers, cells) };
+        }
+      } finally {
+        await sheet.return(undefined);
+        zip.stream.destroy();
+      }
+    }
+    return {
+      headers,
+      rows: rows(),
+      dispose: async () => {
+        zip.stream.destroy();
+        await file.close();
+      },
+    };
+  } catch (err) {
+    await file.close();
+    throw err;
+  }
+}
+
+async function randomAccess(source: ByteSource): Promise<RandomAccess> {
+  if (source.buffer) return bufferAccess(source.buffer);
+  const head = await source.peek(0);
+  // A stream that fit in the sniffed prefix is already in memory.
+  if (source.ended) return bufferAccess(head);
+  return spoolToTempFile(source.chunks());
+}
+
+async function* sheetRows(
+  reader: ExcelJS.stream.xlsx.WorkbookReader,
+  date1904: boolean,
+  zipFailure: () => unknown,
+): AsyncGenerator<SheetRow> {
+  try {
+    // The rebuilt zip holds exactly one worksheet: the first one.
+    for await (const worksheet of reader) {
+      let previous = 0;
+      for await (const row of worksheet) {
+        // Rows normally carry their number; a writer that omits it means "the next row".
+        const number = Number.isInteger(row.number) && row.number > previous ? row.number : previous + 1;
+        previous = number;
+        const cells: unknown[] = [];
+        row.eachCell((cell, column) => {
+          cells[column - 1] = cellValue(cell, date1904);
+        });
+        yield { number, cells };
+      }
+    }
+  } catch (err) {
+    // The rebuilt zip could not be produced (e.g. the temp file failed): that is the error.
+    const cause = zipFailure() ?? err;
+    // Anything exceljs or its unzipper throws means a malformed workbook; file-system
+    // errors (they carry a syscall) are not the file's fault and propagate as they are.
+    if (cause instanceof FileReadError || (cause as { syscall?: unknown } | undefined)?.syscall !== undefined) throw cause;
+    throw corrupted(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function headerText(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+const columnLetter: ColumnLabel = (n) => {
+  let label = '';
+  for (let c = n; c > 0; c = Math.floor((c - 1) / 26)) label = String.fromCharCode(65 + ((c - 1) % 26)) + label;
+  return label;
+};

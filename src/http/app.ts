@@ -1,0 +1,101 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import { AppError, toHttpError } from '../errors.js';
+import { eventRoutes } from './routes/events.js';
+import { importRoutes } from './routes/imports.js';
+import { resourceRoutes } from './routes/resources.js';
+
+// Builds the HTTP server and never listens: main.ts listens, tests inject requests.
+
+export interface AppDeps {
+  db: Db;
+  config: Readonly<Config>;
+  onQueued?: () => void;
+  logger?: boolean | object;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Sync imports carry their rows in the body; base64 inflates a file by 4/3.
+    bodyLimit: Math.ceil(config.limits.syncMaxBytes * 1.4) + 64 * 1024,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Imports API',
+        version: '1.0.0',
+        description:
+          'Bulk imports of contacts, groups, items, assets and locations: validated, de-duplicated, resolved and merged, overwritten or deleted through seven phases, with every row accounted for.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = toHttpError(fromFastifyError(err, config));
+    if (mapped.status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const mapped = toHttpError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`));
+    void reply.status(404).send(mapped.body);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await deps.db.query('SELECT 1');
+    return { ok: true };
+  });
+
+  await app.register(importRoutes(deps), { prefix: '/v1' });
+  await app.register(resourceRoutes(deps), { prefix: '/v1' });
+  await app.register(eventRoutes(deps), { prefix: '/v1' });
+  return app;
+}
+
+/** Turns Fastify's own errors (validation, body size, bad JSON) into catalog errors. */
+function fromFastifyError(err: unknown, config: Readonly<Config>): unknown {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const details = err.validation.map((v) => {
+      const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const field = path || (v.params as { issue?: { keys?: string[] } })?.issue?.keys?.join(', ') || null;
+      return { field, in: err.validationContext, message: v.message };
+    });
+    const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
+    return new AppError('invalid_request', `Invalid ${err.validationContext ?? 'request'}: ${summary}`, details);
+  }
+  const code = (err as { code?: string }).code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new AppError(
+      'sync_too_large',
+      `The request body exceeds the sync limit (${config.limits.syncMaxBytes} bytes of data). Create the import with upload_mode "async" and PUT the file to its _upload_url.`,
+    );
+  }
+  const status = (err as { statusCode?: number }).statusCode;
+  if (status === 400 || code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new AppError('invalid_request', `The request could not be read: ${(err as Error).message}. Send a JSON body with Content-Type: application/json.`);
+  }
+  if (status === 415) return new AppError('invalid_request', 'Unsupported Content-Type; send application/json.');
+  return err;
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { createImport } from '../../imports/create-import.js';
+import { CreateImportBody } from '../../imports/create-import-body.js';
+import { ImportView } from '../../imports/import-view.js';
+import { getImportView, listImportViews, listRowErrors } from '../../imports/read-imports.js';
+import { RESOURCE_NAMES } from '../../resources/index.js';
+import type { AppDeps } from '../app.js';
+import { actorOf } from '../auth.js';
+import { COMMON_ERRORS, ErrorBody, PageQuery, Pagination } from '../pagination.js';
+
+const IdParams = z.object({ id: z.string() });
+
+const RowErrorView = z.object({
+  row: z.number().int(),
+  phase: z.string(),
+  code: z.string(),
+  field: z.string().nullable(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const GetQuery = z.object({
+  include_upload_csv: z.stringbool().default(false),
+  include_upload_json: z.stringbool().default(false),
+  include_errors_csv: z.stringbool().default(false),
+  include_errors_json: z.stringbool().default(false),
+});
+
+export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/imports',
+      {
+        schema: {
+          summary: 'Create an import',
+          description:
+            'Sync: rows in `data`; prevalidation and preparsing run in the request and the import is answered `queued` (or `failed` when the data is unusable). Over the sync limit → 413.',
+          tags: ['imports'],
+          body: CreateImportBody,
+          response: { 201: ImportView, ...COMMON_ERRORS, 413: ErrorBody, 501: ErrorBody },
+        },
+      },
+      async (req, reply) => {
+        const actor = await actorOf(deps.db, req);
+        const created = await createImport(deps, actor, req.body);
+        const view = await getImportView(deps.db, actor.organizationId, created.id);
+        if (created.queued) deps.onQueued?.();
+        return reply.status(201).send(view);
+      },
+    );
+
+    app.get(
+      '/imports',
+      {
+        schema: {
+          summary: 'List imports, newest first',
+          tags: ['imports'],
+          querystring: PageQuery.extend({
+            status: z.enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired']).optional(),
+            resource: z.enum(RESOURCE_NAMES).optional(),
+          }),
+          response: { 200: z.object({ data: z.array(ImportView), pagination: Pagination }), ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(deps.db, req);
+        return listImportViews(deps.db, actor.organizationId, req.query);
+      },
+    );
+
+    app.get(
+      '/imports/:id',
+      {
+        schema: {
+          summary: 'Retrieve an import',
+          tags: ['imports'],
+          params: IdParams,
+          querystring: GetQuery,
+          response: { 200: ImportView, ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(deps.db, req);
+        return getImportView(deps.db, actor.organizationId, req.params.id);
+      },
+    );
+
+    app.get(
+      '/imports/:id/errors',
+      {
+        schema: {
+          summary: "An import's row errors, in row order",
+          tags: ['imports'],
+          params: IdParams,
+          querystring: PageQuery,
+          response: { 200: z.object({ data: z.array(RowErrorView), pagination: Pagination }), ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        const actor = await actorOf(deps.db, req);
+        return listRowErrors(deps.db, actor.organizationId, req.params.id, req.query);
+      },
+    );
+  };
+}

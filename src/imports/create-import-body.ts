@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { RESOURCE_NAMES } from '../resources/index.js';
+
+// The body of POST /v1/imports. Strict: a misspelt option is a 400 naming it, never ignored.
+export const CreateImportBody = z
+  .object({
+    resource: z.string().describe(`One of: ${RESOURCE_NAMES.join(', ')} (GET /v1/resources).`),
+    action: z.enum(['merge', 'overwrite', 'delete']),
+    upload_mode: z.enum(['sync', 'async']),
+    duplicate_handling: z.enum(['ignore_all', 'use_first']).default('ignore_all'),
+    name: z.string().min(3).max(127).optional(),
+    location_id: z.string().min(1).optional(),
+    column_mapping: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('{ field: "Column header" }; header values unique. Omit to map headers automatically.'),
+    save_upload: z.boolean().default(true),
+    checksum: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lower-case hex digits')
+      .optional(),
+    allow_mass_delete: z.boolean().default(false),
+    data: z
+      .union([z.array(z.unknown()), z.string()])
+      .optional()
+      .describe('Sync only: an array of row objects, or a base64 data URL of a CSV/XLSX/JSON file (data:text/csv;base64,…).'),
+  })
+  .strict();
+
+export type CreateImportBody = z.infer<typeof CreateImportBody>;

@@ -1,0 +1,130 @@
+import type { Config } from '../config.js';
+import type { Db, Queryable } from '../db/db.js';
+import { AppError, ImportFailure } from '../errors.js';
+import { FileReadError } from '../files/index.js';
+import { newId } from '../ids.js';
+import { failImport } from '../pipeline/run-import.js';
+import { preparsing } from '../pipeline/preparsing.js';
+import { createPrevalidator } from '../pipeline/prevalidation.js';
+import { getResource } from '../resources/index.js';
+import type { ResourceDefinition } from '../resources/resource.js';
+import { checkGivenMapping, ColumnMapper } from './column-mapping.js';
+import type { CreateImportBody } from './create-import-body.js';
+import { completePhase, findImportById, insertImport, refreshStats, type NewImport } from './import-store.js';
+import { EMPTY_STATS } from './import-types.js';
+import { readSyncRows, type SyncRows } from './sync-rows.js';
+
+// POST /v1/imports. Sync imports run prevalidation and preparsing here, inside one transaction
+// with the import's creation, and are answered `queued` (or `failed` when the data is
+// unusable); the worker takes the remaining phases.
+
+export interface Actor {
+  organizationId: string;
+  apiKeyId: string;
+}
+
+export interface CreateDeps {
+  db: Db;
+  config: Readonly<Config>;
+}
+
+export interface Created {
+  id: string;
+  /** The import is queued: tell the in-process worker, once the response is built. */
+  queued: boolean;
+}
+
+export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody): Promise<Created> {
+  const def = getResource(body.resource);
+  if (body.column_mapping) checkGivenMapping(def, body.column_mapping);
+  if (body.upload_mode === 'sync' && body.data === undefined) {
+    throw new AppError('invalid_request', 'data is required when upload_mode is "sync": an array of row objects or a base64 data URL.', [
+      { field: 'data', message: 'required for sync imports' },
+    ]);
+  }
+  if (body.upload_mode === 'async') {
+    throw new AppError('upload_mode_unavailable', 'upload_mode "async" (file upload to a signed URL) is not available in this version; send the rows inline with upload_mode "sync".');
+  }
+  if (body.location_id) await assertLocationExists(deps.db, actor.organizationId, body.location_id);
+
+  const base: NewImport = {
+    id: newId('imp_'),
+    organization_id: actor.organizationId,
+    resource: def.name,
+    upload_mode: body.upload_mode,
+    action: body.action,
+    status: 'queued',
+    duplicate_handling: body.duplicate_handling,
+    name: body.name ?? null,
+    location_id: body.location_id ?? null,
+    created_by: actor.apiKeyId,
+    column_mapping: body.column_mapping ?? null,
+    stats: EMPTY_STATS,
+    checksum: null,
+    expected_checksum: body.checksum ?? null,
+    save_upload: body.save_upload,
+    allow_mass_delete: body.allow_mass_delete,
+    upload_expires_at: null,
+  };
+
+  let input: SyncRows;
+  try {
+    input = await readSyncRows(body.data!, deps.config.limits);
+  } catch (err) {
+    if (err instanceof FileReadError) return createFailed(deps.db, base, new ImportFailure(err.code, err.message));
+    throw err;
+  }
+  base.checksum = input.checksum;
+  if (base.expected_checksum && base.expected_checksum !== input.checksum) {
+    return createFailed(deps.db, base, new ImportFailure('checksum_mismatch'));
+  }
+  try {
+    const queued = await deps.db.transaction((tx) => stageSync(tx, deps, def, base, input));
+    return { id: base.id, queued };
+  } catch (err) {
+    if (err instanceof ImportFailure) return createFailed(deps.db, base, err);
+    throw err;
+  }
+}
+
+/** Creates the import and runs its two sync phases; returns whether it ended up queued. */
+async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinition, base: NewImport, input: SyncRows): Promise<boolean> {
+  await insertImport(tx, base);
+  const mapper = new ColumnMapper(def, base.column_mapping);
+  mapper.checkHeaders(input.headers);
+  const pre = createPrevalidator({ importId: base.id, def, mapper, locationId: base.location_id });
+  let invalid = 0;
+  for (let i = 0; i < input.rows.length; i += deps.config.batchRows) {
+    invalid += await pre.stageBatch(tx, input.rows.slice(i, i + deps.config.batchRows));
+  }
+  const total = input.rows.length;
+  await completePhase(tx, base.id, 0, { total, error: invalid });
+  await tx.query('UPDATE imports SET column_mapping = $2::jsonb WHERE id = $1', [base.id, JSON.stringify(mapper.applied())]);
+  await refreshStats(tx, base.id, { total });
+  if (total - invalid === 0) {
+    await failImport(tx, base.id, new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`));
+    return false;
+  }
+  const imp = (await findImportById(tx, base.id))!;
+  const out = await preparsing({ tx, imp, def, config: deps.config });
+  await completePhase(tx, base.id, 1, out);
+  await refreshStats(tx, base.id);
+  return true;
+}
+
+async function createFailed(db: Db, base: NewImport, failure: ImportFailure): Promise<Created> {
+  await db.transaction(async (tx) => {
+    await insertImport(tx, { ...base, status: 'queued' });
+    await failImport(tx, base.id, failure);
+  });
+  return { id: base.id, queued: false };
+}
+
+async function assertLocationExists(db: Queryable, organizationId: string, locationId: string): Promise<void> {
+  const res = await db.query('SELECT 1 FROM locations WHERE organization_id = $1 AND id = $2', [organizationId, locationId]);
+  if (res.rowCount === 0) {
+    throw new AppError('invalid_request', `location_id "${locationId}" does not name a location of this organization.`, [
+      { field: 'location_id', message: 'no such location' },
+    ]);
+  }
+}

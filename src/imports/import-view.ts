@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { PHASES } from '../pipeline/phases.js';
+import type { ImportRecord, PhaseRecord } from './import-types.js';
+
+// The public JSON shape of an import (SPEC §1), field for field as in the seed model. The Zod
+// schema documents it in OpenAPI; `toImportView` is the only place that builds it.
+
+const PhaseView = z.object({
+  name: z.enum(PHASES.map((p) => p.name) as [string, ...string[]]),
+  mode: z.enum(['sync', 'async']),
+  status: z.enum(['pending', 'running', 'completed', 'failed', 'skipped']),
+  total: z.number().int(),
+  processed: z.number().int(),
+  success: z.number().int(),
+  error: z.number().int(),
+  started_at: z.number().int().nullable(),
+  completed_at: z.number().int().nullable(),
+});
+
+const StatsView = z.object({
+  total: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  deleted: z.number().int(),
+  overwritten: z.number().int(),
+  duplicates: z.number().int(),
+  errors: z.number().int(),
+  events: z.number().int(),
+});
+
+export const ImportView = z
+  .object({
+    id: z.string(),
+    object: z.literal('import'),
+    organization_id: z.string(),
+    resource: z.string(),
+    upload_mode: z.enum(['sync', 'async']),
+    action: z.enum(['merge', 'overwrite', 'delete']),
+    status: z.enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired']),
+    duplicate_handling: z.enum(['ignore_all', 'use_first']),
+    reason: z.string().nullable(),
+    has_upload_file: z.boolean(),
+    has_errors_file: z.boolean(),
+    name: z.string().nullable(),
+    location_id: z.string().nullable(),
+    created_by: z.string().nullable(),
+    updated_by: z.string().nullable(),
+    column_mapping: z.record(z.string(), z.string()).nullable(),
+    phases: z.array(PhaseView),
+    stats: StatsView,
+    created_at: z.number().int(),
+    updated_at: z.number().int(),
+    checksum: z.string().nullable(),
+    _upload_url: z.string().nullable(),
+    _upload_csv_url: z.string().nullable(),
+    _upload_json_url: z.string().nullable(),
+    _errors_csv_url: z.string().nullable(),
+    _errors_json_url: z.string().nullable(),
+  })
+  .meta({ id: 'Import' });
+
+export type ImportView = z.infer<typeof ImportView>;
+
+export interface ImportUrls {
+  _upload_url?: string | null;
+  _upload_csv_url?: string | null;
+  _upload_json_url?: string | null;
+  _errors_csv_url?: string | null;
+  _errors_json_url?: string | null;
+}
+
+export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: ImportUrls = {}): ImportView {
+  return {
+    id: i.id,
+    object: 'import',
+    organization_id: i.organization_id,
+    resource: i.resource,
+    upload_mode: i.upload_mode,
+    action: i.action,
+    status: i.status,
+    duplicate_handling: i.duplicate_handling,
+    reason: i.reason,
+    has_upload_file: i.has_upload_file,
+    has_errors_file: i.has_errors_file,
+    name: i.name,
+    location_id: i.location_id,
+    created_by: i.created_by,
+    updated_by: i.updated_by,
+    column_mapping: i.column_mapping,
+    phases,
+    stats: i.stats,
+    created_at: i.created_at,
+    updated_at: i.updated_at,
+    checksum: i.checksum,
+    _upload_url: urls._upload_url ?? null,
+    _upload_csv_url: urls._upload_csv_url ?? null,
+    _upload_json_url: urls._upload_json_url ?? null,
+    _errors_csv_url: urls._errors_csv_url ?? null,
+    _errors_json_url: urls._errors_json_url ?? null,
+  };
+}

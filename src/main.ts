@@ -1,0 +1,87 @@
+import pino from 'pino';
+import { loadConfig, type Config } from './config.js';
+import type { Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { openDb } from './db/open.js';
+import { buildApp } from './http/app.js';
+import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
+import { Runner } from './worker/runner.js';
+
+// Composition root: config → db → http and/or worker.
+
+export interface Service {
+  config: Readonly<Config>;
+  db: Db;
+  stop(): Promise<void>;
+}
+
+export function createLogger(config: Readonly<Config>) {
+  return pino({ level: config.logLevel });
+}
+
+async function openMigrated(config: Readonly<Config>): Promise<Db> {
+  const db = await openDb(config);
+  await migrate(db);
+  return db;
+}
+
+/** API server (and, unless RUN_WORKER=false, the worker in the same process). */
+export async function serve(config = loadConfig()): Promise<Service> {
+  const log = createLogger(config);
+  const db = await openMigrated(config);
+  if (config.demoOrg && (await countOrganizations(db)) === 0) {
+    const demo = await createOrganizationWithKey(db, 'Demo organization');
+    log.info(demo, 'created a demo organization');
+    process.stdout.write(`\nDemo organization ${demo.organization_id}\nAPI key: ${demo.api_key}\n  export API_KEY=${demo.api_key}\n\n`);
+  }
+  const withWorker = (process.env.RUN_WORKER ?? 'true') !== 'false';
+  const runner = withWorker ? new Runner({ db, config, log }) : null;
+  const app = await buildApp({ db, config, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
+  await app.listen({ port: config.port, host: config.host });
+  runner?.start();
+  process.stdout.write(`Imports API on http://localhost:${config.port}  (reference: /docs, OpenAPI: /openapi.json)\n`);
+  return {
+    config,
+    db,
+    async stop() {
+      await app.close();
+      await runner?.stop();
+      await db.close();
+    },
+  };
+}
+
+/** A worker process alone (`npm run worker`). */
+export async function work(config = loadConfig()): Promise<Service> {
+  const log = createLogger(config);
+  const db = await openMigrated(config);
+  const runner = new Runner({ db, config, log });
+  runner.start();
+  log.info({ worker: runner.id }, 'worker started');
+  return {
+    config,
+    db,
+    async stop() {
+      await runner.stop();
+      await db.close();
+    },
+  };
+}
+
+export function stopOnSignals(service: Service): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`${signal}: finishing current work, then exiting\n`);
+    service.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,25 @@
+import type { Config } from '../config.js';
+import type { Queryable } from '../db/db.js';
+import type { ImportRecord, Stats } from '../imports/import-types.js';
+import type { ResourceDefinition } from '../resources/resource.js';
+
+/** What a phase gets: the transaction its effect and its completion commit in together. */
+export interface PhaseContext {
+  tx: Queryable;
+  imp: ImportRecord;
+  def: ResourceDefinition;
+  config: Readonly<Config>;
+}
+
+export interface PhaseOutcome {
+  /** Rows in. */
+  total: number;
+  /** Rows this phase removed (each now has its row error). */
+  error: number;
+  /** Counters this phase sets on the import's stats. */
+  stats?: Partial<Stats>;
+  /** The phase had nothing to do for this action (e.g. overwrite cleanup on merge). */
+  skipped?: boolean;
+}
+
+export type Phase = (ctx: PhaseContext) => Promise<PhaseOutcome>;

@@ -1,0 +1,100 @@
+import type { Config } from '../config.js';
+import type { Db, Queryable } from '../db/db.js';
+import { ImportFailure } from '../errors.js';
+import {
+  closeOpenPhases,
+  completePhase,
+  finishImport,
+  markPhaseRunning,
+  phaseStatuses,
+  refreshStats,
+} from '../imports/import-store.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import { getResource } from '../resources/index.js';
+import { cleanup } from './cleanup.js';
+import { parsing } from './parsing.js';
+import type { Phase } from './phase.js';
+import { PHASES, type PhaseName } from './phases.js';
+import { preparsing } from './preparsing.js';
+import { processing } from './processing.js';
+import { transforming } from './transforming.js';
+import { validation } from './validation.js';
+import { countLiveRows, dropWorkingRows } from './working-rows.js';
+
+// Runs the phases an import has not completed yet, in order. Each phase's effect and its
+// completion commit in one transaction, so a run that dies resumes at the first incomplete
+// phase and no phase is ever half applied. Every transaction first checks the attempt number
+// (fencing): a worker that lost its lease changes nothing.
+
+const WORKER_PHASES: Partial<Record<PhaseName, Phase>> = {
+  preparsing,
+  transforming,
+  parsing,
+  validation,
+  processing,
+  cleanup,
+};
+
+export class LostLease extends Error {
+  constructor(importId: string, attempt: number) {
+    super(`import ${importId}: attempt ${attempt} no longer holds the lease`);
+    this.name = 'LostLease';
+  }
+}
+
+/** Locks the import row for this transaction, or throws if another attempt owns it now. */
+export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>): Promise<void> {
+  const res = await tx.query(
+    `SELECT 1 FROM imports WHERE id = $1 AND attempt = $2 AND status = 'processing' FOR UPDATE`,
+    [imp.id, imp.attempt],
+  );
+  if (res.rowCount === 0) throw new LostLease(imp.id, imp.attempt);
+}
+
+export interface RunDeps {
+  db: Db;
+  config: Readonly<Config>;
+  /** Runs prevalidation of an async import (reading its file), batch by batch. */
+  prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
+}
+
+export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void> {
+  const { db, config } = deps;
+  const def = getResource(imp.resource);
+  const statuses = await phaseStatuses(db, imp.id);
+  for (let position = 0; position < PHASES.length; position++) {
+    const status = statuses[position];
+    if (status === 'completed' || status === 'skipped') continue;
+    const name = PHASES[position]!.name;
+    if (name === 'prevalidation') {
+      if (!deps.prevalidateUpload) throw new Error(`import ${imp.id}: no reader for uploaded files is configured`);
+      await deps.prevalidateUpload(imp);
+      continue;
+    }
+    const phase = WORKER_PHASES[name]!;
+    await db.transaction(async (tx) => {
+      await fence(tx, imp);
+      await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
+    });
+    await db.transaction(async (tx) => {
+      await fence(tx, imp);
+      const out = await phase({ tx, imp, def, config });
+      await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
+      await refreshStats(tx, imp.id, out.stats);
+      if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', null);
+    });
+  }
+}
+
+/** Ends an import as failed (or timed out): closes its phases and drops its working rows. */
+export async function failImport(
+  tx: Queryable,
+  importId: string,
+  failure: ImportFailure,
+  status: 'failed' | 'timed_out' | 'expired' = 'failed',
+): Promise<void> {
+  await closeOpenPhases(tx, importId);
+  await dropWorkingRows(tx, importId);
+  await refreshStats(tx, importId);
+  await finishImport(tx, importId, status, failure.reason);
+}

@@ -1,0 +1,60 @@
+import type { Phase } from './phase.js';
+import { distinctUniqueMatches, has, identityJoins, identitySources, naming, uniqueMatchList } from './identity-sql.js';
+import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+
+// Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
+// injected. A row names its record by `id` if present, else by its first lookup key with a
+// value (SPEC §3). Removed here:
+//  - missing_identity:   no id and no lookup-key value;
+//  - not_found:          an `id` that matches nothing (and, for delete, any unmatched row);
+//  - ambiguous_identity: the naming key matches several records, or the row's keys each name
+//                        a single record but not the same one (the keys disagree).
+export const transforming: Phase = async ({ tx, imp, def }) => {
+  const total = await countLiveRows(tx, imp.id);
+  const sources = identitySources(def);
+  const namingCount = naming(sources, 'c');
+  const keyList = sources.map((s) => s.key).join(', ');
+  const noun = sqlLiteral(def.name);
+  const res = await tx.query<{ errors: number }>(
+    `WITH live AS (
+       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW}
+     ), decided AS (
+       SELECT live.row, live.raw,
+         CASE
+           WHEN NOT (${sources.map(has).join(' OR ')}) THEN 'missing_identity'
+           WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN 'not_found'
+           WHEN ${namingCount} > 1 THEN 'ambiguous_identity'
+           WHEN ${distinctUniqueMatches(sources)} > 1 THEN 'ambiguous_identity'
+           WHEN ${namingCount} IS NULL AND $3 = 'delete' THEN 'not_found'
+         END AS code,
+         CASE WHEN ${sources.map(has).join(' OR ')} THEN ${naming(sources, 'key')} END AS field,
+         CASE
+           WHEN NOT (${sources.map(has).join(' OR ')}) THEN
+             'The row has no id and no value for any lookup key (' || ${sqlLiteral(keyList)} || '), so it cannot name a ' || ${noun} || '.'
+           WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN
+             'No ' || ${noun} || ' with id "' || (live.keys ->> 'id') || '" exists in this organization.'
+           WHEN ${namingCount} > 1 THEN
+             ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '" matches ' || ${namingCount}
+               || ' records; give the id or a key that matches exactly one ' || ${noun} || '.'
+           WHEN ${distinctUniqueMatches(sources)} > 1 THEN
+             'The row''s keys name different records: ' || ${uniqueMatchList(sources)} || '.'
+           ELSE
+             'No ' || ${noun} || ' matches ' || ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '".'
+         END AS message,
+         CASE WHEN ${namingCount} = 1 THEN ${naming(sources, 'id')} END AS record_id
+       FROM live
+       ${identityJoins(def, sources)}
+     ), errors AS (
+       INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+       SELECT $1, row, 'transforming', code, field, message, raw FROM decided WHERE code IS NOT NULL
+       RETURNING 1
+     ), resolved AS (
+       UPDATE import_rows r SET record_id = coalesce(d.record_id, gen_id(${sqlLiteral(def.prefix)})), is_new = d.record_id IS NULL
+       FROM decided d WHERE r.import_id = $1 AND r.row = d.row AND d.code IS NULL
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`,
+    [imp.id, imp.organization_id, imp.action],
+  );
+  return { total, error: res.rows[0]?.errors ?? 0 };
+};

@@ -1,0 +1,95 @@
+import type { Queryable } from '../db/db.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import type { ResourceDefinition } from '../resources/resource.js';
+import type { Phase } from './phase.js';
+import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
+import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+
+// Phase 5, validation: rows that would create a record without its required fields (or clear
+// one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
+// with a reference matching nothing (`invalid_reference`) or several records
+// (`ambiguous_reference`) are removed. Resolved ids are kept in import_rows.refs.
+export const validation: Phase = async ({ tx, imp, def }) => {
+  const total = await countLiveRows(tx, imp.id);
+  if (imp.action === 'delete') return { total, error: 0 };
+  let error = await removeMissingRequired(tx, imp, def);
+  if (def.references.length > 0) error += await resolveReferences(tx, imp, def);
+  return { total, error };
+};
+
+async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+  // A required field is missing when it is absent on create (or on overwrite, which replaces
+  // every field), and when it is explicitly cleared (JSON null) on any row.
+  const mustHave = (f: string) =>
+    `CASE WHEN (r.is_new OR $2 = 'overwrite') AND NOT (r.vals ? ${sqlLiteral(f)}) THEN ${sqlLiteral(f)}
+          WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`;
+  const cannotClear = (def.generatedOnCreate ?? []).map(
+    (f) => `CASE WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`,
+  );
+  const checks = [...def.requiredToCreate.map(mustHave), ...cannotClear];
+  if (checks.length === 0) return 0;
+  const res = await tx.query(
+    `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
+       CASE WHEN m.is_new THEN 'Creating a ' || ${sqlLiteral(def.name)} || ' needs ' || m.field || ', and the row has no value for it.'
+            WHEN $2 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
+            ELSE m.field || ' is required and cannot be cleared.' END
+         || ' Required to create: ' || ${sqlLiteral(def.requiredToCreate.join(', '))} || '.',
+       m.raw
+     FROM (
+       SELECT r.row, r.raw, r.vals, r.is_new, coalesce(${checks.join(', ')}) AS field
+       FROM import_rows r WHERE ${LIVE_ROW}
+     ) m
+     WHERE m.field IS NOT NULL`,
+    [imp.id, imp.action],
+  );
+  return res.rowCount;
+}
+
+async function resolveReferences(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+  const res = await tx.query<{ errors: number }>(
+    `WITH refs AS (
+       SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
+       FROM import_rows r CROSS JOIN LATERAL (${referenceValues(def)}) v
+       WHERE ${LIVE_ROW}
+     ), matches AS (
+       ${referenceMatches(def)}
+     ), counted AS (
+       SELECT x.row, x.field, x.pos, x.ord, x.value, x.target,
+              count(DISTINCT m.id)::int AS n,
+              (array_agg(DISTINCT m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL))[1:5] AS ids
+       FROM refs x LEFT JOIN matches m ON m.row = x.row AND m.field = x.field AND m.ord = x.ord
+       GROUP BY x.row, x.field, x.pos, x.ord, x.value, x.target
+     ), bad AS (
+       SELECT DISTINCT ON (c.row) c.* FROM counted c WHERE c.n <> 1 ORDER BY c.row, c.pos, c.ord
+     ), errors AS (
+       INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+       SELECT $1, b.row, 'validation',
+         CASE WHEN b.n = 0 THEN 'invalid_reference' ELSE 'ambiguous_reference' END,
+         b.field,
+         CASE
+           WHEN b.target IS NULL THEN b.field || ': cannot tell what "' || b.value || '" refers to; set the group''s type (contact or location).'
+           WHEN b.n = 0 THEN b.field || ': no ' || b.target || ' matches "' || b.value || '"; expected an id or a value of one of its lookup keys.'
+           ELSE b.field || ': "' || b.value || '" matches ' || b.n || ' ' || b.target || ' records (' || array_to_string(b.ids, ', ')
+             || '); use the id or a key that matches exactly one.'
+         END,
+         r.raw
+       FROM bad b JOIN import_rows r ON r.import_id = $1 AND r.row = b.row
+       RETURNING 1
+     ), resolved AS (
+       SELECT c.row, jsonb_object_agg(c.field, CASE WHEN c.field = ANY(${manyFieldsArray(def)}) THEN to_jsonb(c.ids_all) ELSE to_jsonb(c.ids_all[1]) END) AS refs
+       FROM (
+         SELECT row, field, array_agg(DISTINCT ids[1] ORDER BY ids[1]) AS ids_all
+         FROM counted WHERE row NOT IN (SELECT row FROM bad)
+         GROUP BY row, field
+       ) c
+       GROUP BY c.row
+     ), saved AS (
+       UPDATE import_rows r SET refs = s.refs FROM resolved s WHERE r.import_id = $1 AND r.row = s.row
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM saved)::int AS saved`,
+    [imp.id, imp.organization_id],
+  );
+  return res.rows[0]?.errors ?? 0;
+}

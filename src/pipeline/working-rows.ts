@@ -1,0 +1,66 @@
+import type { Queryable } from '../db/db.js';
+import { copyLine } from '../db/copy-text.js';
+import type { RowErrorCode } from '../errors.js';
+import type { PhaseName } from './phases.js';
+
+// SQL over `import_rows` (the staged input) and `import_errors` (removed rows). A row is live
+// until a phase writes its error; phases select live rows with LIVE_ROW, never a flag, so
+// removing a row and recording why are one and the same write.
+
+/** Predicate over `import_rows r` for rows no phase has removed. `$1` must be the import id. */
+export const LIVE_ROW = `r.import_id = $1 AND NOT EXISTS (
+  SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)`;
+
+export async function countLiveRows(tx: Queryable, importId: string): Promise<number> {
+  const res = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows r WHERE ${LIVE_ROW}`, [importId]);
+  return res.rows[0]?.n ?? 0;
+}
+
+export interface StagedRow {
+  row: number;
+  raw: Record<string, unknown>;
+  vals: Record<string, unknown> | null;
+  keys: Record<string, string>;
+  ident: string | null;
+}
+
+export interface RowError {
+  row: number;
+  code: RowErrorCode;
+  field: string | null;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export async function copyStagedRows(tx: Queryable, importId: string, rows: readonly StagedRow[]): Promise<void> {
+  let text = '';
+  for (const r of rows) {
+    text += copyLine([
+      importId,
+      r.row,
+      JSON.stringify(r.raw),
+      r.vals === null ? null : JSON.stringify(r.vals),
+      JSON.stringify(r.keys),
+      r.ident,
+    ]);
+  }
+  await tx.copyIn('import_rows', ['import_id', 'row', 'raw', 'vals', 'keys', 'ident'], text);
+}
+
+export async function copyRowErrors(tx: Queryable, importId: string, phase: PhaseName, errors: readonly RowError[]): Promise<void> {
+  let text = '';
+  for (const e of errors) {
+    text += copyLine([importId, e.row, phase, e.code, e.field, e.message, JSON.stringify(e.data)]);
+  }
+  await tx.copyIn('import_errors', ['import_id', 'row', 'phase', 'code', 'field', 'message', 'data'], text);
+}
+
+export async function dropWorkingRows(tx: Queryable, importId: string): Promise<void> {
+  await tx.query('DELETE FROM import_rows WHERE import_id = $1', [importId]);
+}
+
+/** SQL literal for a name taken from a resource definition (never from input). */
+export function sqlLiteral(s: string): string {
+  if (!/^[\w .:,-]*$/.test(s)) throw new Error(`refusing to inline ${JSON.stringify(s)} into SQL`);
+  return `'${s}'`;
+}

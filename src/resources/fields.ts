@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+// Field kinds and their coercion from what spreadsheets and JSON actually contain. Each field
+// declares its Zod input schema (used per row in prevalidation and for the JSON Schema) and
+// its SQL type (used to cast staged JSON values into the resource's table).
+//
+// Conventions: an empty or blank cell never reaches a field (prevalidation drops it: "not
+// given"); JSON `null` does, and means "clear this value".
+
+export type SqlType = 'text' | 'bigint' | 'double precision' | 'date' | 'jsonb' | 'text[]';
+
+export interface FieldSpec {
+  schema: z.ZodType;
+  sqlType: SqlType;
+  description: string;
+  /** A lookup-key value is normalised (trimmed, emails lower-cased) the same way everywhere. */
+  normalise?: (v: string) => string;
+  /** Header synonyms for auto-mapping, lower-case with punctuation removed. */
+  synonyms?: readonly string[];
+}
+
+const nullable = <T extends z.ZodType>(s: T) => s.nullable();
+
+const cellString = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());
+
+export function text(description: string, o: { max?: number; synonyms?: string[] } = {}): FieldSpec {
+  return {
+    schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank').max(o.max ?? 1000))),
+    sqlType: 'text',
+    description,
+    normalise: (v) => v.trim(),
+    synonyms: o.synonyms,
+  };
+}
+
+export function email(description: string, synonyms: string[] = []): FieldSpec {
+  return {
+    schema: nullable(
+      z
+        .string()
+        .transform((v) => v.trim().toLowerCase())
+        .pipe(z.email({ message: 'must be an email address like name@example.com' })),
+    ),
+    sqlType: 'text',
+    description,
+    normalise: (v) => v.trim().toLowerCase(),
+    synonyms: ['email', 'e mail', 'email address', 'e mail address', 'mail', ...synonyms],
+  };
+}
+
+export function enumOf<const T extends readonly [string, ...string[]]>(values: T, description: string): FieldSpec {
+  const lower = new Map(values.map((v) => [v.toLowerCase(), v]));
+  return {
+    schema: nullable(
+      z.string().transform((v, ctx) => {
+        const hit = lower.get(v.trim().toLowerCase());
+        if (hit) return hit;
+        ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}` });
+        return z.NEVER;
+      }),
+    ),
+    sqlType: 'text',
+    description: `${description} One of: ${values.join(', ')}.`,
+  };
+}
+
+/** A code from a closed list, compared case-insensitively and stored in its canonical case. */
+export function codeOf(allowed: ReadonlySet<string>, upper: boolean, description: string, expected: string): FieldSpec {
+  return {
+    schema: nullable(
+      z.string().transform((v, ctx) => {
+        const s = upper ? v.trim().toUpperCase() : v.trim();
+        if (allowed.has(s)) return s;
+        ctx.addIssue({ code: 'custom', message: `must be ${expected}` });
+        return z.NEVER;
+      }),
+    ),
+    sqlType: 'text',
+    description,
+  };
+}
+
+// Spreadsheet numbers: " 42 ", "1 234", "12.50". Thousands separators other than spaces are
+// ambiguous across locales (1,5 vs 1,500), so they are rejected rather than guessed.
+const numberCell = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const s = v.trim().replace(/\s+/g, '');
+  const n = s === '' ? NaN : Number(s);
+  if (Number.isFinite(n)) return n;
+  ctx.addIssue({ code: 'custom', message: `must be a number, got "${v}"` });
+  return z.NEVER;
+});
+
+export function nonNegativeNumber(description: string): FieldSpec {
+  return {
+    schema: nullable(numberCell.pipe(z.number().min(0, 'must be 0 or more'))),
+    sqlType: 'double precision',
+    description,
+  };
+}
+
+export function cents(description: string): FieldSpec {
+  return {
+    schema: nullable(
+      numberCell.pipe(
+        z.number().int('must be a whole number of cents').min(0, 'must be 0 or more').max(Number.MAX_SAFE_INTEGER),
+      ),
+    ),
+    sqlType: 'bigint',
+    description,
+  };
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?$/;
+
+export function date(description: string): FieldSpec {
+  return {
+    schema: nullable(
+      z.string().transform((v, ctx) => {
+        const m = ISO_DATE.exec(v.trim());
+        const d = m ? new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`) : null;
+        if (m && d && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`)) {
+          return `${m[1]}-${m[2]}-${m[3]}`;
+        }
+        ctx.addIssue({ code: 'custom', message: `must be a date like 2024-03-31, got "${v}"` });
+        return z.NEVER;
+      }),
+    ),
+    sqlType: 'date',
+    description: `${description} ISO 8601 date (YYYY-MM-DD).`,
+  };
+}
+
+export function jsonObject(description: string): FieldSpec {
+  return {
+    schema: nullable(
+      z.union([z.record(z.string(), z.unknown()), z.string()]).transform((v, ctx) => {
+        if (typeof v !== 'string') return v;
+        try {
+          const parsed: unknown = JSON.parse(v);
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+        } catch {
+          // fall through to the issue below
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object like {"key": "value"}' });
+        return z.NEVER;
+      }),
+    ),
+    sqlType: 'jsonb',
+    description: `${description} A JSON object (in CSV: the object as JSON text).`,
+  };
+}
+
+/** A reference to one record: its id or any lookup-key value of the target. */
+export function refOne(description: string): FieldSpec {
+  return {
+    schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank'))),
+    sqlType: 'text',
+    description: `${description} An id or any lookup-key value of the target.`,
+  };
+}
+
+/** References to several records: comma-separated in CSV, an array in JSON. */
+export function refMany(description: string): FieldSpec {
+  return {
+    schema: nullable(
+      z
+        .union([z.string(), z.array(cellString)])
+        .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== ''))
+        .pipe(z.array(z.string()).max(1000, 'must name at most 1000 records')),
+    ),
+    sqlType: 'text[]',
+    description: `${description} Ids or lookup-key values of the targets: comma-separated in CSV, an array in JSON.`,
+  };
+}

@@ -1,0 +1,63 @@
+import type { Queryable } from '../db/db.js';
+import { findImportById } from '../imports/import-store.js';
+import type { ImportRecord } from '../imports/import-types.js';
+
+// Claiming work. A worker takes the oldest queued import whose (organization, resource) has
+// none processing — preferring organizations with the fewest imports processing, so one busy
+// organization cannot starve the others — or an import whose lease expired (its worker died).
+// SKIP LOCKED keeps racing workers apart; the partial unique index on processing imports makes
+// the one-per-(organization, resource) rule hold even when two claims race.
+
+export async function claimNext(db: Queryable, workerId: string, leaseSeconds: number): Promise<ImportRecord | null> {
+  try {
+    const res = await db.query<{ id: string }>(
+      `UPDATE imports SET status = 'processing', attempt = attempt + 1, lease_owner = $1,
+         lease_expires_at = now() + make_interval(secs => $2), updated_at = now(),
+         processing_started_at = coalesce(processing_started_at, now())
+       WHERE id = (
+         SELECT i.id FROM imports i
+         WHERE i.run_after <= now() AND (
+           (i.status = 'queued' AND NOT EXISTS (
+              SELECT 1 FROM imports p WHERE p.organization_id = i.organization_id AND p.resource = i.resource
+                AND p.status = 'processing'))
+           OR (i.status = 'processing' AND i.lease_expires_at < now()))
+         ORDER BY (SELECT count(*) FROM imports b WHERE b.organization_id = i.organization_id AND b.status = 'processing'),
+                  i.queued_at, i.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [workerId, leaseSeconds],
+    );
+    const id = res.rows[0]?.id;
+    return id ? await findImportById(db, id) : null;
+  } catch (err) {
+    // Another worker started an import of the same (organization, resource) at the same moment.
+    if ((err as { code?: string }).code === '23505') return null;
+    throw err;
+  }
+}
+
+export async function renewLease(db: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>, leaseSeconds: number): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE imports SET lease_expires_at = now() + make_interval(secs => $3)
+     WHERE id = $1 AND attempt = $2 AND status = 'processing'`,
+    [imp.id, imp.attempt, leaseSeconds],
+  );
+  return res.rowCount > 0;
+}
+
+/** Puts an import back in the queue after a transient error, to be retried after `delaySeconds`. */
+export async function requeue(db: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>, delaySeconds: number): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE imports SET status = 'queued', failures = failures + 1, lease_owner = NULL, lease_expires_at = NULL,
+       run_after = now() + make_interval(secs => $3), updated_at = now()
+     WHERE id = $1 AND attempt = $2 AND status = 'processing'`,
+    [imp.id, imp.attempt, delaySeconds],
+  );
+  return res.rowCount > 0;
+}
+
+export async function failureCount(db: Queryable, importId: string): Promise<number> {
+  const res = await db.query<{ failures: number }>('SELECT failures FROM imports WHERE id = $1', [importId]);
+  return res.rows[0]?.failures ?? 0;
+}

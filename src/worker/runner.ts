@@ -1,0 +1,123 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import { ImportFailure } from '../errors.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import { failImport, fence, LostLease, runImport, type RunDeps } from '../pipeline/run-import.js';
+import { claimNext, failureCount, renewLease, requeue } from './claim.js';
+
+// The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
+// alone under `npm run worker`; any number of them can share one Postgres.
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const MAX_FAILURES = 5;
+
+export class Runner {
+  readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger },
+  ) {}
+
+  start(): void {
+    if (!this.loop) this.loop = this.run();
+  }
+
+  /** Wakes an idle loop now (a new import was queued in this process). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.poke();
+    await this.loop;
+  }
+
+  /** Claims and runs imports until none is ready; returns how many ran. For tests and the CLI. */
+  async drain(): Promise<number> {
+    let n = 0;
+    for (let imp = await this.claim(); imp; imp = await this.claim()) {
+      await this.execute(imp);
+      n++;
+    }
+    return n;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let ran = 0;
+      try {
+        ran = await this.drain();
+      } catch (err) {
+        this.deps.log.error({ err }, 'worker loop error; retrying after the poll interval');
+      }
+      if (ran === 0 && !this.stopping) await this.sleep(this.deps.config.worker.pollMs);
+    }
+  }
+
+  private claim(): Promise<ImportRecord | null> {
+    if (this.stopping) return Promise.resolve(null);
+    return claimNext(this.deps.db, this.id, this.deps.config.worker.leaseSeconds);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async execute(imp: ImportRecord): Promise<void> {
+    const { db, config, log } = this.deps;
+    const lease = config.worker.leaseSeconds;
+    const heartbeat = setInterval(() => {
+      renewLease(db, imp, lease).catch((err: unknown) => log.warn({ err, import: imp.id }, 'lease renewal failed'));
+    }, Math.max(1000, (lease * 1000) / 3));
+    try {
+      await runImport(this.deps, imp);
+    } catch (err) {
+      await this.handleFailure(imp, err);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async handleFailure(imp: ImportRecord, err: unknown): Promise<void> {
+    const { db, log } = this.deps;
+    if (err instanceof LostLease) {
+      log.warn({ import: imp.id, attempt: imp.attempt }, err.message);
+      return;
+    }
+    if (err instanceof ImportFailure) {
+      await db.transaction(async (tx) => {
+        await fence(tx, imp);
+        await failImport(tx, imp.id, err);
+      });
+      return;
+    }
+    const failures = (await failureCount(db, imp.id)) + 1;
+    log.error({ err, import: imp.id, attempt: imp.attempt, failures }, 'import run failed');
+    if (failures >= MAX_FAILURES) {
+      await db.transaction(async (tx) => {
+        await fence(tx, imp);
+        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`));
+      });
+      return;
+    }
+    await requeue(db, imp, Math.min(60, 2 ** failures));
+  }
+}

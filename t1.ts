@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+const t0 = Date.now();
+const db = await PGlite.create();
+console.log('start ms', Date.now() - t0);
+const r = await db.query('select $1::text[] as a, cardinality($1::text[]) n, count(*) c, now() t', [['x','y,z']]);
+console.log(r.rows, typeof r.rows[0].c);
+await db.exec("create table c (id text, name text, n int, g text[], m jsonb)");
+const r2 = await db.query("select (jsonb_populate_record(null::c, $1::jsonb)).*", [JSON.stringify({id:'a', n: 3, g:['x'], m:{a:1}})]);
+console.log(r2.rows);
+const t1 = Date.now();
+const dump = await db.dumpDataDir('none');
+console.log('dump', Date.now()-t1, dump.size);
+const t2 = Date.now();
+const db2 = await PGlite.create({ loadDataDir: dump });
+console.log('load ms', Date.now() - t2, (await db2.query('select count(*) from c')).rows);
+console.log(process.memoryUsage().rss/1e6);
