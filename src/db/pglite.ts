@@ -29,9 +29,15 @@ function wrap(session: Session): Queryable {
   };
 }
 
-export async function openPglite(dataDir: string | undefined): Promise<Db> {
+/** `dataDir` undefined = in memory; `loadDataDir` starts from a dump (tests use a migrated template). */
+export interface PgliteDb extends Db {
+  /** The whole database as a tarball, loadable with `loadDataDir` (a migrated test template). */
+  dumpDataDir(): Promise<Blob>;
+}
+
+export async function openPglite(dataDir: string | undefined, opts: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
   const base = wrap(pg);
   return {
     engine: 'pglite',
@@ -40,5 +46,6 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
     exec: base.exec,
     close: () => pg.close(),
+    dumpDataDir: async () => (await pg.dumpDataDir('none')) as Blob,
   };
 }

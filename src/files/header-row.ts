@@ -71,6 +71,9 @@ export function cellsToValues(headers: readonly string[], cells: ArrayLike<unkno
 
 /** Assignment that also works for a header literally named "__proto__". */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }

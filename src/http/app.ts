@@ -77,10 +77,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 function fromFastifyError(err: unknown, config: Readonly<Config>): unknown {
   if (err instanceof AppError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const details = err.validation.map((v) => {
+    const details = err.validation.flatMap((v) => {
       const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      const field = path || (v.params as { issue?: { keys?: string[] } })?.issue?.keys?.join(', ') || null;
-      return { field, in: err.validationContext, message: v.message };
+      const unknownKeys = (v.params as { keys?: unknown }).keys;
+      if (v.keyword === 'unrecognized_keys' && Array.isArray(unknownKeys)) {
+        return unknownKeys.map((k) => ({ field: path ? `${path}.${String(k)}` : String(k), in: err.validationContext, message: 'is not a known option' }));
+      }
+      return [{ field: path || null, in: err.validationContext, message: v.message }];
     });
     const summary = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join('; ');
     return new AppError('invalid_request', `Invalid ${err.validationContext ?? 'request'}: ${summary}`, details);

@@ -155,6 +155,15 @@ describe('CSV: encodings', () => {
     }
   });
 
+  it('is not fooled by a UTF-8 character cut at the end of the sniffed 64 KiB', async () => {
+    const head = 'a,b\n';
+    const pad = 'x'.repeat(64 * 1024 - 1 - head.length - 1); // puts "é" at bytes 65535–65536
+    const bytes = Buffer.from(`${head}${pad},é\n1,ü\n`);
+    expect(bytes.indexOf(Buffer.from('é'))).toBe(64 * 1024 - 1);
+    const { rows } = await readAll(bytes);
+    expect(rows.map((r) => r.values.b)).toEqual(['é', 'ü']);
+  });
+
   it('decides the encoding from the first 64 KiB; a bad byte later becomes U+FFFD in that cell only', async () => {
     const filler = Array.from({ length: 10_000 }, (_, i) => `row${i},ok`).join('\n');
     const bytes = Buffer.concat([Buffer.from(`a,b\n${filler}\nlast,caf`), Buffer.from([0xe9]), Buffer.from('\n')]);

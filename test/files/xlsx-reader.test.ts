@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRows } from '../../src/files/open-rows.js';
 import { buildZip, chunked, expectFileReadError, handMadeXlsx, openError, readAll } from './helpers.js';
 
@@ -14,6 +14,7 @@ beforeAll(() => {
   process.env.TMPDIR = tempDir;
   expect(tmpdir()).toBe(tempDir);
 });
+afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
 async function workbookBuffer(build: (wb: ExcelJS.Workbook) => void): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();

@@ -39,7 +39,11 @@ export function detectDialect(text: string): CsvDialect {
   }
   // The sample ended inside the header line (a single-line file, or a header longer than the
   // sample): any line ending seen is better than none.
-  const newline: CsvNewline = text.includes('\r\n') ? '\r\n' : text.includes('\n') ? '\n' : text.includes('\r') ? '\r' : '\n';
+  const newline: CsvNewline = text.includes('\r\n')
+    ? '\r\n'
+    : text.includes('\n') || !text.includes('\r')
+      ? '\n'
+      : '\r';
   return { delimiter: pickDelimiter(counts), newline };
 }
 

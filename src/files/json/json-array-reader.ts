@@ -21,7 +21,10 @@ export function openJsonArray(source: ByteSource, encoding: TextEncodingName, ma
   return openJsonRecords(elements(decodeText(source.chunks(), encoding), maxRecordChars));
 }
 
-async function* elements(text: AsyncIterable<string>, maxRecordChars: number): AsyncGenerator<JsonRecord & { label: string }> {
+async function* elements(
+  text: AsyncIterable<string>,
+  maxRecordChars: number,
+): AsyncGenerator<JsonRecord & { label: string }> {
   const fed = { bytes: 0, charsSinceElement: 0 };
   let sourceError: unknown;
 
@@ -33,7 +36,8 @@ async function* elements(text: AsyncIterable<string>, maxRecordChars: number): A
           fed.charsSinceElement += slice.length;
           // One element (or the gap before the next) this long would all be held in memory.
           if (fed.charsSinceElement > maxRecordChars) {
-            throw new FileReadError('unreadable_file', `An element of the JSON array is longer than ${maxRecordChars} characters.`);
+            const message = `An element of the JSON array is longer than ${maxRecordChars} characters.`;
+            throw new FileReadError('unreadable_file', message);
           }
           fed.bytes += Buffer.byteLength(slice);
           yield slice;

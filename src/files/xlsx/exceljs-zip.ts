@@ -16,12 +16,14 @@ type Part = { name: string; entry: ZipEntry } | { name: string; content: Buffer 
 const NS = 'http://schemas.openxmlformats.org/';
 // exceljs only reads a sheet in stream (without a temp file) once it has seen both of these.
 // The real relationships are not needed (they were already followed in workbook-parts.ts).
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>';
 const RELS = Buffer.from(
-  `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="${NS}package/2006/relationships">` +
-    `<Relationship Id="rId1" Type="${NS}officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+  `${XML_DECLARATION}<Relationships xmlns="${NS}package/2006/relationships">` +
+    `<Relationship Id="rId1" Type="${NS}officeDocument/2006/relationships/worksheet"` +
+    ' Target="worksheets/sheet1.xml"/></Relationships>',
 );
 const EMPTY_SHARED_STRINGS = Buffer.from(
-  `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="${NS}spreadsheetml/2006/main" count="0" uniqueCount="0"/>`,
+  `${XML_DECLARATION}<sst xmlns="${NS}spreadsheetml/2006/main" count="0" uniqueCount="0"/>`,
 );
 
 export interface ExcelJsZip {

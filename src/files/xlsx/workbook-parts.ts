@@ -37,19 +37,24 @@ export async function locateParts(file: RandomAccess, entries: ZipEntry[], budge
   const workbook = byName.get(normalisePartName(workbookName));
   const workbookXml = workbook && (await readXml(workbookName));
   if (!workbook || workbookXml === undefined) {
-    throw new FileReadError('unreadable_file', 'The zip file is not an Excel workbook (it has no workbook part). Upload an .xlsx, CSV, JSON or NDJSON file.');
+    throw new FileReadError(
+      'unreadable_file',
+      'The zip file is not an Excel workbook (it has no workbook part). Upload an .xlsx, CSV, JSON or NDJSON file.',
+    );
   }
   const dir = path.posix.dirname(workbookName);
   const relsName = path.posix.join(dir, '_rels', `${path.posix.basename(workbookName)}.rels`);
   const rels = parseRelationships((await readXml(relsName)) ?? '', dir);
-  const find = (name: string | undefined): ZipEntry | undefined => (name === undefined ? undefined : byName.get(normalisePartName(name)));
+  const find = (name: string | undefined): ZipEntry | undefined =>
+    name === undefined ? undefined : byName.get(normalisePartName(name));
 
   const sheetName = firstSheetTarget(workbookXml, rels) ?? lowestNumberedSheet(entries);
   if (sheetName === undefined) throw new FileReadError('unreadable_file', 'The workbook has no worksheet.');
   const sheet = find(sheetName);
   if (!sheet) throw corrupted(`missing ${sheetName}`);
 
-  const targetOfType = (suffix: string): string | undefined => [...rels.values()].find((r) => r.type.endsWith(suffix))?.target;
+  const targetOfType = (suffix: string): string | undefined =>
+    [...rels.values()].find((r) => r.type.endsWith(suffix))?.target;
   return {
     workbook,
     sheet,

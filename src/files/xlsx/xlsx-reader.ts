@@ -9,7 +9,7 @@ import { FileReadError } from '../file-read-error.js';
 import { cellsToValues, isBlankCell, normaliseHeaders, type ColumnLabel } from '../header-row.js';
 import type { OpenedRows, ReadLimits, SourceRow } from '../row-source.js';
 import { cellValue } from './cell-value.js';
-import { excelJsZip } from './exceljs-zip.js';
+import { excelJsZip, type ExcelJsZip } from './exceljs-zip.js';
 import { bufferAccess, spoolToTempFile, type RandomAccess } from './random-access.js';
 import { locateParts } from './workbook-parts.js';
 import { corrupted, readCentralDirectory } from './zip-directory.js';
@@ -24,6 +24,7 @@ interface SheetRow {
 
 export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>): Promise<OpenedRows> {
   const file = await randomAccess(source);
+  let zip: ExcelJsZip | undefined;
   try {
     const entries = await readCentralDirectory(file, {
       maxUncompressedBytes: limits.maxXlsxUncompressedBytes,
@@ -36,15 +37,16 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
     for (const entry of new Set([parts.sharedStrings, parts.styles, parts.sheet])) {
       if (entry) await inflateEntry(file, entry, budget);
     }
-    const zip = excelJsZip(file, parts);
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(zip.stream, {
+    const rebuilt = excelJsZip(file, parts);
+    zip = rebuilt;
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(rebuilt.stream, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'cache', // needed to tell dates from numbers
       hyperlinks: 'ignore', // a link cell's value is its text
       entries: 'emit',
     });
-    const sheet = sheetRows(reader, parts.date1904, zip.failure);
+    const sheet = sheetRows(reader, parts.date1904, rebuilt.failure);
 
     let header: SheetRow | undefined;
     for (;;) {
@@ -70,18 +72,19 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
         }
       } finally {
         await sheet.return(undefined);
-        zip.stream.destroy();
+        rebuilt.stream.destroy();
       }
     }
     return {
       headers,
       rows: rows(),
       dispose: async () => {
-        zip.stream.destroy();
+        rebuilt.stream.destroy();
         await file.close();
       },
     };
   } catch (err) {
+    zip?.stream.destroy();
     await file.close();
     throw err;
   }

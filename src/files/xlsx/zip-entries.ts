@@ -25,12 +25,16 @@ export class InflateBudget {
 
 /** Where the entry's (compressed) bytes are: after its local header, whose lengths may differ from the directory's. */
 export async function entryDataRange(file: RandomAccess, entry: ZipEntry): Promise<{ start: number; length: number }> {
-  if (entry.flags & 0x1) throw new FileReadError('unreadable_file', 'The XLSX file is encrypted; save it without a password.');
+  if (entry.flags & 0x1) {
+    throw new FileReadError('unreadable_file', 'The XLSX file is encrypted; save it without a password.');
+  }
   if (entry.method !== STORED && entry.method !== DEFLATED) {
     throw corrupted(`${entry.name} uses unsupported compression method ${entry.method}`);
   }
   const header = await file.read(entry.localHeaderOffset, 30);
-  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw corrupted(`bad local header for ${entry.name}`);
+  if (header.length < 30 || header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) {
+    throw corrupted(`bad local header for ${entry.name}`);
+  }
   const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (start + entry.compressedSize > file.size) throw corrupted(`${entry.name} extends past the end of the file`);
   return { start, length: entry.compressedSize };
