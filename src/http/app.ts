@@ -11,6 +11,7 @@ import {
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { AppError, toHttpError } from '../errors.js';
+import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
 import { importRoutes } from './routes/imports.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(importRoutes(deps), { prefix: '/v1' });
+  await app.register(cancelRoutes(deps), { prefix: '/v1' });
   await app.register(resourceRoutes(deps), { prefix: '/v1' });
   await app.register(eventRoutes(deps), { prefix: '/v1' });
   return app;

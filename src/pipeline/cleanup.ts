@@ -1,10 +1,84 @@
-import type { Phase } from './phase.js';
-import { countLiveRows, dropWorkingRows } from './working-rows.js';
+import type { Queryable } from '../db/db.js';
+import { ImportFailure } from '../errors.js';
+import type { ImportRecord, Stats } from '../imports/import-types.js';
+import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
+import type { Phase, PhaseOutcome } from './phase.js';
+import { phasePosition } from './phases.js';
+import { removeRecords, requiredBy } from './remove-records.js';
+import { countLiveRows, dropWorkingRows, sqlLiteral } from './working-rows.js';
 
-// Phase 7, cleanup: drops the import's working rows. (Overwrite's deletion of unmentioned
-// records and the errors file belong here too; see the actions and files issues.)
-export const cleanup: Phase = async ({ tx, imp }) => {
+// Phase 7, cleanup. For overwrite, the file is the complete set of the resource (within the
+// import's location, for resources tied to one): records the file does not mention are
+// deleted. A record is mentioned when any row names it, valid or not, so a row rejected for a
+// typo never gets its record deleted. Guards: an overwrite with no valid row fails and deletes
+// nothing; one that would delete more than MASS_DELETE_MAX_RATIO of the existing records
+// completes without deleting, with a reason, unless created with allow_mass_delete. Always:
+// drops the import's working rows.
+export const cleanup: Phase = async (ctx) => {
+  const { tx, imp } = ctx;
   const total = await countLiveRows(tx, imp.id);
+  const out: PhaseOutcome = imp.action === 'overwrite' ? await deleteUnmentioned(ctx, total) : { total, error: 0 };
   await dropWorkingRows(tx, imp.id);
-  return { total, error: 0 };
+  return out;
 };
+
+async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0], total: number): Promise<PhaseOutcome> {
+  if ((await rowsProcessed(tx, imp.id)) === 0) {
+    throw new ImportFailure('no_valid_rows', 'no row of the overwrite reached processing, so nothing was deleted');
+  }
+  const scope = scopeCondition(imp, def);
+  const required = requiredBy(def, 't.id');
+  const candidates = `SELECT t.id FROM ${def.table} t
+    WHERE ${scope} AND t.id NOT IN (${mentionedIds(def)})${required ? ` AND NOT (${required})` : ''}`;
+  const res = await tx.query<{ doomed: number; existing: number; stats: Stats }>(
+    `SELECT (SELECT count(*) FROM (${candidates}) c)::int AS doomed,
+            (SELECT count(*) FROM ${def.table} t WHERE ${scope})::int AS existing,
+            (SELECT stats FROM imports WHERE id = $1) AS stats`,
+    [imp.id, imp.organization_id],
+  );
+  const { doomed, existing, stats } = res.rows[0]!;
+  // Records this import created are in scope now, but were not among the existing ones.
+  const existingBefore = existing - stats.created;
+  const ratio = existingBefore > 0 ? doomed / existingBefore : 0;
+  if (doomed > 0 && ratio > config.limits.massDeleteMaxRatio && !imp.allow_mass_delete) {
+    const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
+    return {
+      total,
+      error: 0,
+      reason:
+        `mass_delete_refused: cleanup would delete ${doomed} of ${existingBefore} existing ${def.name} records (${pct(ratio)}), ` +
+        `more than the allowed ${pct(config.limits.massDeleteMaxRatio)}; nothing was deleted. Create the import with allow_mass_delete: true to allow it.`,
+    };
+  }
+  const removed = await removeRecords(tx, imp, def, candidates);
+  return { total, error: 0, stats: { overwritten: removed.deleted, events: stats.events + removed.events } };
+}
+
+/** Rows that reached processing (its phase `total`), read from the phase record. */
+async function rowsProcessed(tx: Queryable, importId: string): Promise<number> {
+  const res = await tx.query<{ total: number }>('SELECT total FROM import_phases WHERE import_id = $1 AND position = $2', [
+    importId,
+    phasePosition('processing'),
+  ]);
+  return res.rows[0]?.total ?? 0;
+}
+
+/** Records the overwrite covers: the organization's, at the import's location for resources tied to one. */
+function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
+  const org = 't.organization_id = $2';
+  // location_id was checked at creation to be one of the organization's location ids.
+  return def.locationField && imp.location_id ? `${org} AND t.${def.locationField} = ${sqlLiteral(imp.location_id)}` : org;
+}
+
+/**
+ * Ids of the records any row of the file names: the id each row resolved to, and for rows
+ * removed before they were resolved, every record matching their id or any of their lookup-key
+ * values (generous on purpose: a doubtful mention keeps the record).
+ */
+function mentionedIds(def: ResourceDefinition): string {
+  const byKey = [ID_FIELD, ...def.lookupKeys].map(
+    (k) => `SELECT m.id FROM import_rows r JOIN ${def.table} m ON m.organization_id = $2 AND m.${k} = r.keys ->> ${sqlLiteral(k)}
+            WHERE r.import_id = $1 AND r.record_id IS NULL`,
+  );
+  return [`SELECT r.record_id FROM import_rows r WHERE r.import_id = $1 AND r.record_id IS NOT NULL`, ...byKey].join(' UNION ');
+}

@@ -18,8 +18,10 @@ export interface PhaseOutcome {
   error: number;
   /** Counters this phase sets on the import's stats. */
   stats?: Partial<Stats>;
-  /** The phase had nothing to do for this action (e.g. overwrite cleanup on merge). */
+  /** The phase had nothing to do for this action. */
   skipped?: boolean;
+  /** Why a completed import did less than asked (e.g. a refused mass delete); ends up in `reason`. */
+  reason?: string;
 }
 
 export type Phase = (ctx: PhaseContext) => Promise<PhaseOutcome>;

@@ -1,13 +1,18 @@
 import type { Phase } from './phase.js';
+import { removeRecords } from './remove-records.js';
 import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
 // (JSON null clears); overwrite replaces every field. A matched record whose values would not
-// change is counted `unchanged` and not written (no event, updated_at untouched).
+// change is counted `unchanged` and not written (no event, updated_at untouched). delete
+// removes the rows' records (references to them are cleared, see remove-records.ts).
 export const processing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
-  if (imp.action === 'delete') throw new Error('delete imports are processed by processDeletes');
+  if (imp.action === 'delete') {
+    const removed = await removeRecords(tx, imp, def, `SELECT r.record_id FROM import_rows r WHERE ${LIVE_ROW}`);
+    return { total, error: 0, stats: { deleted: removed.deleted, events: removed.events } };
+  }
   const cols = Object.keys(def.fields);
   const generated = new Set(def.generatedOnCreate ?? []);
   const value = (c: string) => {

@@ -16,7 +16,8 @@ export function referenceValues(def: ResourceDefinition): string {
       ? `SELECT ${f} AS field, ${pos} AS pos, e.ord::int AS ord, e.value, ${target} AS target
          FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.vals -> ${f}) = 'array' THEN r.vals -> ${f} END)
               WITH ORDINALITY AS e(value, ord)`
-      : `SELECT ${f}, ${pos}, 1, r.vals ->> ${f}, ${target} WHERE jsonb_typeof(r.vals -> ${f}) = 'string'`;
+      : `SELECT ${f} AS field, ${pos} AS pos, 1 AS ord, r.vals ->> ${f} AS value, ${target} AS target
+         WHERE jsonb_typeof(r.vals -> ${f}) = 'string'`;
   });
   return parts.join('\nUNION ALL\n');
 }

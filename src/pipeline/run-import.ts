@@ -42,10 +42,16 @@ export class LostLease extends Error {
   }
 }
 
-/** Locks the import row for this transaction, or throws if another attempt owns it now. */
-export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>): Promise<void> {
+/**
+ * Fencing. `check` is a plain read at the start of a transaction (skip work already lost);
+ * `lock` takes the import row FOR UPDATE just before a phase commits, so a cancel or a lease
+ * takeover that committed meanwhile rolls the whole phase back. Taking the row lock last keeps
+ * the lock order (working rows, then the import) the same everywhere, so a cancel never
+ * deadlocks with a running phase.
+ */
+export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>, mode: 'check' | 'lock' = 'lock'): Promise<void> {
   const res = await tx.query(
-    `SELECT 1 FROM imports WHERE id = $1 AND attempt = $2 AND status = 'processing' FOR UPDATE`,
+    `SELECT 1 FROM imports WHERE id = $1 AND attempt = $2 AND status = 'processing'${mode === 'lock' ? ' FOR UPDATE' : ''}`,
     [imp.id, imp.attempt],
   );
   if (res.rowCount === 0) throw new LostLease(imp.id, imp.attempt);
@@ -77,11 +83,12 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
     });
     await db.transaction(async (tx) => {
-      await fence(tx, imp);
+      await fence(tx, imp, 'check');
       const out = await phase({ tx, imp, def, config });
+      await fence(tx, imp, 'lock');
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
       await refreshStats(tx, imp.id, out.stats);
-      if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', null);
+      if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', out.reason ?? null);
     });
   }
 }

@@ -3,15 +3,18 @@ import type { ImportRecord } from '../imports/import-types.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { Phase } from './phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
+import { referrersOf } from './remove-records.js';
 import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
 // with a reference matching nothing (`invalid_reference`) or several records
-// (`ambiguous_reference`) are removed. Resolved ids are kept in import_rows.refs.
+// (`ambiguous_reference`) are removed. Resolved ids are kept in import_rows.refs. For delete,
+// rows whose record another record still requires (an item with assets) are removed
+// (`still_referenced`).
 export const validation: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
-  if (imp.action === 'delete') return { total, error: 0 };
+  if (imp.action === 'delete') return { total, error: await removeStillReferenced(tx, imp, def) };
   let error = await removeMissingRequired(tx, imp, def);
   if (def.references.length > 0) error += await resolveReferences(tx, imp, def);
   return { total, error };
@@ -92,4 +95,27 @@ async function resolveReferences(tx: Queryable, imp: ImportRecord, def: Resource
     [imp.id, imp.organization_id],
   );
   return res.rows[0]?.errors ?? 0;
+}
+
+async function removeStillReferenced(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+  let error = 0;
+  for (const r of referrersOf(def).filter((x) => x.required)) {
+    const res = await tx.query(
+      `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+       SELECT $1, r.row, 'validation', 'still_referenced', NULL,
+         ${sqlLiteral(def.name)} || ' ' || r.record_id || ' is still required by ' || x.n || ' ' || ${sqlLiteral(r.def.name)}
+           || ' record(s) (' || array_to_string(x.ids, ', ') || CASE WHEN x.n > 3 THEN ', …' ELSE '' END
+           || ') through their ' || ${sqlLiteral(r.ref.field)} || '; delete or move those first.',
+         r.raw
+       FROM import_rows r
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS n, (array_agg(t.id ORDER BY t.id))[1:3] AS ids
+         FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = r.record_id
+       ) x
+       WHERE ${LIVE_ROW} AND x.n > 0`,
+      [imp.id, imp.organization_id],
+    );
+    error += res.rowCount;
+  }
+  return error;
 }

@@ -61,3 +61,12 @@ export async function failureCount(db: Queryable, importId: string): Promise<num
   const res = await db.query<{ failures: number }>('SELECT failures FROM imports WHERE id = $1', [importId]);
   return res.rows[0]?.failures ?? 0;
 }
+
+/** A canceled (or otherwise ended) import's working rows go once no phase holds them. */
+export async function dropRowsIfFinal(db: Queryable, importId: string): Promise<void> {
+  await db.query(
+    `DELETE FROM import_rows WHERE import_id = $1
+       AND EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status IN ('completed', 'failed', 'timed_out', 'expired'))`,
+    [importId],
+  );
+}

@@ -5,7 +5,7 @@ import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import { failImport, fence, LostLease, runImport, type RunDeps } from '../pipeline/run-import.js';
-import { claimNext, failureCount, renewLease, requeue } from './claim.js';
+import { claimNext, dropRowsIfFinal, failureCount, renewLease, requeue } from './claim.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
 // alone under `npm run worker`; any number of them can share one Postgres.
@@ -100,6 +100,7 @@ export class Runner {
     const { db, log } = this.deps;
     if (err instanceof LostLease) {
       log.warn({ import: imp.id, attempt: imp.attempt }, err.message);
+      await dropRowsIfFinal(db, imp.id);
       return;
     }
     if (err instanceof ImportFailure) {

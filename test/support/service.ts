@@ -28,7 +28,8 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-const silent = { info() {}, warn() {}, error() {} };
+// Worker errors are printed: a test that waits on an import should show why it never finished.
+const silent = { info() {}, warn() {}, error: (o: object, msg?: string) => console.error(msg, o) };
 
 async function openTestDb(): Promise<{ db: Db; drop: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
