@@ -67,6 +67,7 @@ export interface RunDeps {
 export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void> {
   const { db, config } = deps;
   const def = getResource(imp.resource);
+  await fence(db, imp, 'check');
   const statuses = await phaseStatuses(db, imp.id);
   for (let position = 0; position < PHASES.length; position++) {
     const status = statuses[position];
