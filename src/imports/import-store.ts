@@ -115,7 +115,7 @@ export async function phaseStatuses(db: Queryable, importId: string): Promise<Ph
 
 export async function markPhaseRunning(tx: Queryable, importId: string, position: number, total: number): Promise<void> {
   await tx.query(
-    `UPDATE import_phases SET status = 'running', total = $3, started_at = coalesce(started_at, now())
+    `UPDATE import_phases SET status = 'running', total = $3, started_at = coalesce(started_at, clock_timestamp())
      WHERE import_id = $1 AND position = $2`,
     [importId, position, total],
   );
@@ -143,7 +143,7 @@ export async function completePhase(
 ): Promise<void> {
   await tx.query(
     `UPDATE import_phases SET status = $3, total = $4::int, processed = $4::int, error = $5::int, success = $4::int - $5::int,
-       started_at = coalesce(started_at, now()), completed_at = now()
+       started_at = coalesce(started_at, clock_timestamp()), completed_at = clock_timestamp()
      WHERE import_id = $1 AND position = $2`,
     [importId, position, status, c.total, c.error],
   );
@@ -154,7 +154,7 @@ export async function closeOpenPhases(tx: Queryable, importId: string): Promise<
   await tx.query(
     `UPDATE import_phases SET
        status = CASE WHEN status = 'running' THEN 'failed' ELSE 'skipped' END,
-       completed_at = CASE WHEN status = 'running' THEN now() ELSE completed_at END
+       completed_at = CASE WHEN status = 'running' THEN clock_timestamp() ELSE completed_at END
      WHERE import_id = $1 AND status IN ('pending', 'running')`,
     [importId],
   );
