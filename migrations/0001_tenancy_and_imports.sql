@@ -93,7 +93,9 @@ CREATE TABLE import_errors (
 );
 
 -- Working rows of an import, dropped by cleanup. Every input row lands here, valid or not,
--- so overwrite can tell which records the file mentions.
+-- so overwrite can tell which records the file mentions. Staged rows are never updated: each
+-- later phase writes its output to a narrow table of its own (rewriting wide rows is what
+-- makes naive pipelines slow).
 CREATE TABLE import_rows (
   import_id  text NOT NULL,
   row        int NOT NULL,
@@ -101,9 +103,23 @@ CREATE TABLE import_rows (
   vals       jsonb,            -- coerced values keyed by field; a missing key means "not given"; NULL when invalid
   keys       jsonb NOT NULL,   -- normalised identity values ({"id":…, "<lookup key>":…}) present in the row
   ident      text,             -- what names the record: 'id:…' or '<key>:…' (first present); NULL if none
-  record_id  text,             -- transforming: the matched or injected record id
-  is_new     boolean,
-  refs       jsonb,            -- validation: resolved references by field
+  PRIMARY KEY (import_id, row)
+);
+
+-- transforming: the record each resolved row names (matched, or a new id injected).
+CREATE TABLE import_row_ids (
+  import_id  text NOT NULL,
+  row        int NOT NULL,
+  record_id  text NOT NULL,
+  is_new     boolean NOT NULL,
+  PRIMARY KEY (import_id, row)
+);
+
+-- validation: references resolved to ids, by field ({"locations": ["loc_…"], "item": "itm_…"}).
+CREATE TABLE import_row_refs (
+  import_id  text NOT NULL,
+  row        int NOT NULL,
+  refs       jsonb NOT NULL,
   PRIMARY KEY (import_id, row)
 );
 

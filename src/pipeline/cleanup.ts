@@ -78,7 +78,7 @@ function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
 function mentionedIds(def: ResourceDefinition): string {
   const byKey = [ID_FIELD, ...def.lookupKeys].map(
     (k) => `SELECT m.id FROM import_rows r JOIN ${def.table} m ON m.organization_id = $2 AND m.${k} = r.keys ->> ${sqlLiteral(k)}
-            WHERE r.import_id = $1 AND r.record_id IS NULL`,
+            WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_row_ids i WHERE i.import_id = $1 AND i.row = r.row)`,
   );
-  return [`SELECT r.record_id FROM import_rows r WHERE r.import_id = $1 AND r.record_id IS NOT NULL`, ...byKey].join(' UNION ');
+  return [`SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $1`, ...byKey].join(' UNION ');
 }

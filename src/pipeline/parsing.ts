@@ -1,6 +1,6 @@
 import type { Phase } from './phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { countLiveRows, sqlLiteral } from './working-rows.js';
+import { countLiveRows, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 4, parsing: rows resolved to the same record id are duplicates (they named it by
 // different keys), handled per duplicate_handling. Then rows that would give the same
@@ -10,7 +10,8 @@ export const parsing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
   let error = await removeDuplicates(tx, imp.id, imp.duplicate_handling, {
     phase: 'parsing',
-    groupBy: 'r.record_id',
+    from: RESOLVED_ROWS,
+    groupBy: 'i.record_id',
     field: `NULL::text`,
     describe: `'resolves to the same ' || ${sqlLiteral(def.name)} || ' (' || d.grp || ')'`,
   });

@@ -1,6 +1,6 @@
 import type { Phase } from './phase.js';
 import { removeRecords } from './remove-records.js';
-import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
@@ -10,7 +10,7 @@ import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 export const processing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
   if (imp.action === 'delete') {
-    const removed = await removeRecords(tx, imp, def, `SELECT r.record_id FROM import_rows r WHERE ${LIVE_ROW}`);
+    const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
     return { total, error: 0, stats: { deleted: removed.deleted, events: removed.events } };
   }
   const cols = Object.keys(def.fields);
@@ -24,10 +24,12 @@ export const processing: Phase = async ({ tx, imp, def }) => {
   const asJson = (alias: string) => `jsonb_build_object(${cols.map((c) => `${sqlLiteral(c)}, ${alias}.${c}`).join(', ')})`;
   const res = await tx.query<{ created: number; updated: number; unchanged: number; events: number }>(
     `WITH src AS (
-       SELECT r.row, r.record_id AS id, r.is_new, r.vals,
-              jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(r.refs, '{}'::jsonb)) AS p,
+       SELECT r.row, i.record_id AS id, i.is_new, r.vals,
+              jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(f.refs, '{}'::jsonb)) AS p,
               t AS old
-       FROM import_rows r LEFT JOIN ${def.table} t ON t.id = r.record_id AND t.organization_id = $2
+       FROM ${RESOLVED_ROWS}
+       LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
+       LEFT JOIN ${def.table} t ON t.id = i.record_id AND t.organization_id = $2
        WHERE ${LIVE_ROW}
      ), next AS (
        SELECT s.id, s.is_new, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')},

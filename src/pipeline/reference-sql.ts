@@ -7,7 +7,7 @@ import { sqlLiteral } from './working-rows.js';
 // `refs` (row, field, pos, ord, value, target), matched against every key of its target with
 // one equi-join per key, so the planner can hash-join large files.
 
-/** A LATERAL subquery over `r` (import_rows) yielding the row's reference values. */
+/** A LATERAL subquery over `r` (import_rows) and `i` (import_row_ids) yielding the row's reference values. */
 export function referenceValues(def: ResourceDefinition): string {
   const parts = def.references.map((ref, pos) => {
     const f = sqlLiteral(ref.field);
@@ -26,7 +26,7 @@ export function referenceValues(def: ResourceDefinition): string {
 function targetExpr(def: ResourceDefinition, ref: ReferenceSpec): string {
   if (typeof ref.target === 'string') return sqlLiteral(ref.target);
   const by = sqlLiteral(ref.target.by);
-  const stored = `(SELECT t.${ref.target.by} FROM ${def.table} t WHERE t.id = r.record_id)`;
+  const stored = `(SELECT t.${ref.target.by} FROM ${def.table} t WHERE t.id = i.record_id)`;
   const cases = Object.entries(ref.target.map)
     .map(([value, target]) => `WHEN ${sqlLiteral(value)} THEN ${sqlLiteral(target)}`)
     .join(' ');

@@ -10,7 +10,9 @@ import { LIVE_ROW } from './working-rows.js';
 
 export interface DuplicateRule {
   phase: PhaseName;
-  /** SQL expression over `r` (import_rows) that groups rows naming the same record; NULL = never a duplicate. */
+  /** The rows to look at: `import_rows r` (default) or RESOLVED_ROWS. */
+  from?: string;
+  /** SQL expression over `from` that groups rows naming the same record; NULL = never a duplicate. */
   groupBy: string;
   /** SQL expression over `r` for the error's `field`. */
   field: string;
@@ -27,7 +29,7 @@ export async function removeDuplicates(
   const res = await tx.query(
     `WITH g AS (
        SELECT r.row, r.raw, ${rule.groupBy} AS grp, ${rule.field} AS field
-       FROM import_rows r WHERE ${LIVE_ROW}
+       FROM ${rule.from ?? 'import_rows r'} WHERE ${LIVE_ROW}
      ), w AS (
        SELECT g.*, count(*) OVER p AS n,
               min(g.row) OVER p AS first_row,

@@ -1,6 +1,6 @@
 import type { Phase } from './phase.js';
 import { distinctUniqueMatches, has, identityJoins, identitySources, naming, uniqueMatchList } from './identity-sql.js';
-import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a
@@ -10,6 +10,7 @@ import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 //  - ambiguous_identity: the naming key matches several records, or the row's keys each name
 //                        a single record but not the same one (the keys disagree).
 export const transforming: Phase = async ({ tx, imp, def }) => {
+  await analyzeWorkingRows(tx);
   const total = await countLiveRows(tx, imp.id);
   const sources = identitySources(def);
   const namingCount = naming(sources, 'c');
@@ -49,8 +50,9 @@ export const transforming: Phase = async ({ tx, imp, def }) => {
        SELECT $1, row, 'transforming', code, field, message, raw FROM decided WHERE code IS NOT NULL
        RETURNING 1
      ), resolved AS (
-       UPDATE import_rows r SET record_id = coalesce(d.record_id, gen_id(${sqlLiteral(def.prefix)})), is_new = d.record_id IS NULL
-       FROM decided d WHERE r.import_id = $1 AND r.row = d.row AND d.code IS NULL
+       INSERT INTO import_row_ids (import_id, row, record_id, is_new)
+       SELECT $1, d.row, coalesce(d.record_id, gen_id(${sqlLiteral(def.prefix)})), d.record_id IS NULL
+       FROM decided d WHERE d.code IS NULL
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`,

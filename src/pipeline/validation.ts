@@ -4,7 +4,7 @@ import type { ResourceDefinition } from '../resources/resource.js';
 import type { Phase } from './phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
-import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -13,6 +13,7 @@ import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 // rows whose record another record still requires (an item with assets) are removed
 // (`still_referenced`).
 export const validation: Phase = async ({ tx, imp, def }) => {
+  await analyzeWorkingRows(tx, 'import_row_ids');
   const total = await countLiveRows(tx, imp.id);
   if (imp.action === 'delete') return { total, error: await removeStillReferenced(tx, imp, def) };
   let error = await removeMissingRequired(tx, imp, def);
@@ -24,7 +25,7 @@ async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: Reso
   // A required field is missing when it is absent on create (or on overwrite, which replaces
   // every field), and when it is explicitly cleared (JSON null) on any row.
   const mustHave = (f: string) =>
-    `CASE WHEN (r.is_new OR $2 = 'overwrite') AND NOT (r.vals ? ${sqlLiteral(f)}) THEN ${sqlLiteral(f)}
+    `CASE WHEN (i.is_new OR $2 = 'overwrite') AND NOT (r.vals ? ${sqlLiteral(f)}) THEN ${sqlLiteral(f)}
           WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`;
   const cannotClear = (def.generatedOnCreate ?? []).map(
     (f) => `CASE WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`,
@@ -40,8 +41,8 @@ async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: Reso
          || ' Required to create: ' || ${sqlLiteral(def.requiredToCreate.join(', '))} || '.',
        m.raw
      FROM (
-       SELECT r.row, r.raw, r.vals, r.is_new, coalesce(${checks.join(', ')}) AS field
-       FROM import_rows r WHERE ${LIVE_ROW}
+       SELECT r.row, r.raw, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
+       FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}
      ) m
      WHERE m.field IS NOT NULL`,
     [imp.id, imp.action],
@@ -50,12 +51,20 @@ async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: Reso
 }
 
 async function resolveReferences(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+  // The reference values go to a temporary table with fresh statistics rather than a CTE: the
+  // planner cannot estimate a CTE, and its guesses (nested loops over 100k values) cost 100×.
+  await tx.query(
+    `CREATE TEMPORARY TABLE refs (row int, field text, pos int, ord int, value text, target text) ON COMMIT DROP`,
+  );
+  await tx.query(
+    `INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
+     FROM ${RESOLVED_ROWS} CROSS JOIN LATERAL (${referenceValues(def)}) v
+     WHERE ${LIVE_ROW}`,
+    [imp.id],
+  );
+  await tx.query('ANALYZE refs');
   const res = await tx.query<{ errors: number }>(
-    `WITH refs AS (
-       SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
-       FROM import_rows r CROSS JOIN LATERAL (${referenceValues(def)}) v
-       WHERE ${LIVE_ROW}
-     ), matches AS (
+    `WITH matches AS (
        ${referenceMatches(def)}
      ), counted AS (
        SELECT x.row, x.field, x.pos, x.ord, x.value, x.target,
@@ -88,7 +97,7 @@ async function resolveReferences(tx: Queryable, imp: ImportRecord, def: Resource
        ) c
        GROUP BY c.row
      ), saved AS (
-       UPDATE import_rows r SET refs = s.refs FROM resolved s WHERE r.import_id = $1 AND r.row = s.row
+       INSERT INTO import_row_refs (import_id, row, refs) SELECT $1, s.row, s.refs FROM resolved s
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM saved)::int AS saved`,
@@ -103,14 +112,14 @@ async function removeStillReferenced(tx: Queryable, imp: ImportRecord, def: Reso
     const res = await tx.query(
       `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
        SELECT $1, r.row, 'validation', 'still_referenced', NULL,
-         ${sqlLiteral(def.name)} || ' ' || r.record_id || ' is still required by ' || x.n || ' ' || ${sqlLiteral(r.def.name)}
+         ${sqlLiteral(def.name)} || ' ' || i.record_id || ' is still required by ' || x.n || ' ' || ${sqlLiteral(r.def.name)}
            || ' record(s) (' || array_to_string(x.ids, ', ') || CASE WHEN x.n > 3 THEN ', …' ELSE '' END
            || ') through their ' || ${sqlLiteral(r.ref.field)} || '; delete or move those first.',
          r.raw
-       FROM import_rows r
+       FROM ${RESOLVED_ROWS}
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS n, (array_agg(t.id ORDER BY t.id))[1:3] AS ids
-         FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = r.record_id
+         FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = i.record_id
        ) x
        WHERE ${LIVE_ROW} AND x.n > 0`,
       [imp.id, imp.organization_id],

@@ -11,6 +11,9 @@ import type { PhaseName } from './phases.js';
 export const LIVE_ROW = `r.import_id = $1 AND NOT EXISTS (
   SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)`;
 
+/** Live rows with the record transforming resolved them to: `r` (import_rows) and `i` (import_row_ids). */
+export const RESOLVED_ROWS = `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row`;
+
 export async function countLiveRows(tx: Queryable, importId: string): Promise<number> {
   const res = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows r WHERE ${LIVE_ROW}`, [importId]);
   return res.rows[0]?.n ?? 0;
@@ -56,7 +59,18 @@ export async function copyRowErrors(tx: Queryable, importId: string, phase: Phas
 }
 
 export async function dropWorkingRows(tx: Queryable, importId: string): Promise<void> {
-  await tx.query('DELETE FROM import_rows WHERE import_id = $1', [importId]);
+  for (const table of ['import_row_refs', 'import_row_ids', 'import_rows']) {
+    await tx.query(`DELETE FROM ${table} WHERE import_id = $1`, [importId]);
+  }
+}
+
+/**
+ * Refreshes the planner's statistics of the staged rows. Right after a large COPY they are
+ * missing, and the planner then picks nested loops over what are really hash joins of
+ * hundreds of thousands of rows.
+ */
+export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | 'import_row_ids' = 'import_rows'): Promise<void> {
+  await tx.query(`ANALYZE ${table}`);
 }
 
 /** SQL literal for a name taken from a resource definition (never from input). */

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
+import { dropWorkingRows } from '../pipeline/working-rows.js';
 import { findImportById } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
 
@@ -63,10 +64,9 @@ export async function failureCount(db: Queryable, importId: string): Promise<num
 }
 
 /** A canceled (or otherwise ended) import's working rows go once no phase holds them. */
-export async function dropRowsIfFinal(db: Queryable, importId: string): Promise<void> {
-  await db.query(
-    `DELETE FROM import_rows WHERE import_id = $1
-       AND EXISTS (SELECT 1 FROM imports WHERE id = $1 AND status IN ('completed', 'failed', 'timed_out', 'expired'))`,
-    [importId],
-  );
+export async function dropRowsIfFinal(db: Db, importId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const res = await tx.query(`SELECT 1 FROM imports WHERE id = $1 AND status IN ('completed', 'failed', 'timed_out', 'expired')`, [importId]);
+    if (res.rowCount > 0) await dropWorkingRows(tx, importId);
+  });
 }
