@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   WORKER_POLL_MS: int(1_000),
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   PROCESSING_TIMEOUT_SECONDS: int(3600),
+  SHUTDOWN_GRACE_SECONDS: int(30),
   RUN_WORKER: z.enum(['true', 'false']).optional(),
   SIGNING_KEYS: z.string().optional(),
   STORAGE: z.enum(['local', 's3']).default('local'),
@@ -54,7 +55,7 @@ export interface Config {
   };
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
   batchRows: number;
-  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number };
+  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number; shutdownGraceSeconds: number };
   signingKeys: string | undefined;
   storage: Env['STORAGE'];
   s3: { bucket?: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix?: string };
@@ -94,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pollMs: e.WORKER_POLL_MS,
       leaseSeconds: e.WORKER_LEASE_SECONDS,
       processingTimeoutSeconds: e.PROCESSING_TIMEOUT_SECONDS,
+      shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     },
     signingKeys: e.SIGNING_KEYS,
     storage: e.STORAGE,

@@ -68,12 +68,22 @@ export async function work(config = loadConfig()): Promise<Service> {
   };
 }
 
+/**
+ * SIGTERM/SIGINT: stop claiming, let the running phase finish (its import goes back to the
+ * queue), then exit. Past the grace period the process exits anyway; the phase's transaction
+ * dies with the connection and rolls back, and the import is taken over when its lease expires.
+ */
 export function stopOnSignals(service: Service): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    process.stderr.write(`${signal}: finishing current work, then exiting\n`);
+    const grace = service.config.worker.shutdownGraceSeconds;
+    process.stderr.write(`${signal}: finishing the current phase (at most ${grace}s), then exiting\n`);
+    setTimeout(() => {
+      process.stderr.write('shutdown grace period over; exiting\n');
+      process.exit(1);
+    }, grace * 1000).unref();
     service.stop().then(
       () => process.exit(0),
       (err: unknown) => {

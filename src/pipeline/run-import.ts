@@ -11,6 +11,7 @@ import {
 } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
+import { crashPoint } from '../worker/crash-points.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -57,9 +58,19 @@ export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attem
   if (res.rowCount === 0) throw new LostLease(imp.id, imp.attempt);
 }
 
+/** The worker is shutting down: the import goes back to the queue after its current phase. */
+export class Released extends Error {
+  constructor(importId: string) {
+    super(`import ${importId}: released to the queue by a worker shutting down`);
+    this.name = 'Released';
+  }
+}
+
 export interface RunDeps {
   db: Db;
   config: Readonly<Config>;
+  /** Checked between phases; true when the worker is shutting down. */
+  shouldStop?: () => boolean;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
   prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
 }
@@ -72,6 +83,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
   for (let position = 0; position < PHASES.length; position++) {
     const status = statuses[position];
     if (status === 'completed' || status === 'skipped') continue;
+    if (deps.shouldStop?.()) throw new Released(imp.id);
     const name = PHASES[position]!.name;
     if (name === 'prevalidation') {
       if (!deps.prevalidateUpload) throw new Error(`import ${imp.id}: no reader for uploaded files is configured`);
@@ -87,10 +99,12 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       await fence(tx, imp, 'check');
       const out = await phase({ tx, imp, def, config });
       await fence(tx, imp, 'lock');
+      crashPoint(`${name}:before-commit`);
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
       await refreshStats(tx, imp.id, out.stats);
       if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', out.reason ?? null);
     });
+    crashPoint(`${name}:after-commit`);
   }
 }
 

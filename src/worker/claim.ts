@@ -58,6 +58,15 @@ export async function requeue(db: Queryable, imp: Pick<ImportRecord, 'id' | 'att
   return res.rowCount > 0;
 }
 
+/** Hands an import back to the queue at once, without counting a failure (worker shutdown). */
+export async function release(db: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>): Promise<void> {
+  await db.query(
+    `UPDATE imports SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = now(), updated_at = now()
+     WHERE id = $1 AND attempt = $2 AND status = 'processing'`,
+    [imp.id, imp.attempt],
+  );
+}
+
 export async function failureCount(db: Queryable, importId: string): Promise<number> {
   const res = await db.query<{ failures: number }>('SELECT failures FROM imports WHERE id = $1', [importId]);
   return res.rows[0]?.failures ?? 0;

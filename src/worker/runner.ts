@@ -4,8 +4,10 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
 import type { ImportRecord } from '../imports/import-types.js';
-import { failImport, fence, LostLease, runImport, type RunDeps } from '../pipeline/run-import.js';
-import { claimNext, dropRowsIfFinal, failureCount, renewLease, requeue } from './claim.js';
+import { isConnectionError } from '../db/db.js';
+import { failImport, fence, LostLease, Released, runImport, type RunDeps } from '../pipeline/run-import.js';
+import { claimNext, dropRowsIfFinal, failureCount, release, renewLease, requeue } from './claim.js';
+import { dropAbandonedWorkingRows, timeOutStaleImports } from './lifecycle-sweeps.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
 // alone under `npm run worker`; any number of them can share one Postgres.
@@ -17,16 +19,19 @@ export interface Logger {
 }
 
 const MAX_FAILURES = 5;
+/** How often a worker loop runs the lifecycle sweeps (time-outs, abandoned working rows). */
+const LIFECYCLE_SWEEP_MS = 15_000;
 
 export class Runner {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private stopping = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private lastLifecycleSweep = 0;
 
-  constructor(
-    private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger },
-  ) {}
+  constructor(private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
+    this.deps = { ...deps, shouldStop: () => this.stopping };
+  }
 
   start(): void {
     if (!this.loop) this.loop = this.run();
@@ -57,12 +62,27 @@ export class Runner {
     while (!this.stopping) {
       let ran = 0;
       try {
+        await this.lifecycleSweepsIfDue();
         ran = await this.drain();
       } catch (err) {
         this.deps.log.error({ err }, 'worker loop error; retrying after the poll interval');
       }
       if (ran === 0 && !this.stopping) await this.sleep(this.deps.config.worker.pollMs);
     }
+  }
+
+  /** Runs the lifecycle sweeps now; the loop calls it every LIFECYCLE_SWEEP_MS. */
+  async lifecycleSweeps(): Promise<void> {
+    const { db, config, log } = this.deps;
+    const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds);
+    if (timedOut.length > 0) log.warn({ imports: timedOut }, 'imports timed out');
+    await dropAbandonedWorkingRows(db, 2 * config.worker.leaseSeconds);
+  }
+
+  private async lifecycleSweepsIfDue(): Promise<void> {
+    if (Date.now() - this.lastLifecycleSweep < LIFECYCLE_SWEEP_MS) return;
+    this.lastLifecycleSweep = Date.now();
+    await this.lifecycleSweeps();
   }
 
   private claim(): Promise<ImportRecord | null> {
@@ -98,6 +118,17 @@ export class Runner {
 
   private async handleFailure(imp: ImportRecord, err: unknown): Promise<void> {
     const { db, log } = this.deps;
+    if (err instanceof Released) {
+      await release(db, imp);
+      log.info({ import: imp.id }, err.message);
+      return;
+    }
+    if (isConnectionError(err)) {
+      // The database went away. Nothing is committed half-way; once it is back, this worker
+      // (its pool reconnects) or another takes the import over when the lease runs out.
+      log.warn({ err, import: imp.id }, 'database unavailable; the import will be resumed when its lease expires');
+      return;
+    }
     if (err instanceof LostLease) {
       log.warn({ import: imp.id, attempt: imp.attempt }, err.message);
       await dropRowsIfFinal(db, imp.id);

@@ -1,0 +1,41 @@
+import type { Db } from '../db/db.js';
+import { closeOpenPhases, refreshStats } from '../imports/import-store.js';
+import { dropWorkingRows } from '../pipeline/working-rows.js';
+
+// Sweeps over the import lifecycle, run periodically by every worker (they are idempotent and
+// safe to run concurrently):
+//  - an import processing past the time limit ends `timed_out`; bumping its attempt fences out
+//    the worker running it, whose phase then rolls back at its commit-time check;
+//  - working rows of imports that ended while a worker held them (cancel, time-out) are dropped
+//    once that worker has surely let go: after two leases.
+
+/** Imports processing for longer than `maxSeconds` → timed_out. Returns their ids. */
+export async function timeOutStaleImports(db: Db, maxSeconds: number): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const res = await tx.query<{ id: string }>(
+      `UPDATE imports SET status = 'timed_out', reason = 'timed_out: processing ran past ' || $1::int || ' seconds; the running phase was rolled back',
+         attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+         has_errors_file = EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = imports.id)
+       WHERE status = 'processing' AND processing_started_at < now() - make_interval(secs => $1)
+       RETURNING id`,
+      [maxSeconds],
+    );
+    for (const { id } of res.rows) {
+      await closeOpenPhases(tx, id);
+      await refreshStats(tx, id);
+    }
+    return res.rows.map((r) => r.id);
+  });
+}
+
+/** Drops the working rows of final imports whose worker has had `graceSeconds` to let go. */
+export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number): Promise<number> {
+  const res = await db.query<{ id: string }>(
+    `SELECT i.id FROM imports i
+     WHERE i.status IN ('completed', 'failed', 'timed_out', 'expired') AND i.updated_at < now() - make_interval(secs => $1)
+       AND EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = i.id)`,
+    [graceSeconds],
+  );
+  for (const { id } of res.rows) await db.transaction((tx) => dropWorkingRows(tx, id));
+  return res.rowCount;
+}
