@@ -25,9 +25,12 @@ function wrap(client: Client): Queryable {
       };
       if (client instanceof pg.Pool) {
         const c = await client.connect();
+        const onError = () => {};
+        c.on('error', onError);
         try {
           await run(c);
         } finally {
+          c.off('error', onError);
           c.release();
         }
       } else {
@@ -51,6 +54,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     copyIn: base.copyIn,
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client whose server goes away between two queries emits 'error'; without
+      // a listener that would crash the process. The failure surfaces on the next query instead.
+      const onError = () => {};
+      client.on('error', onError);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -65,6 +72,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
         }
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
