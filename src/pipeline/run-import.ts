@@ -10,7 +10,9 @@ import {
   refreshStats,
 } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
+import { writeImportFiles } from '../imports/import-files.js';
 import { getResource } from '../resources/index.js';
+import type { Storage } from '../storage/storage.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -54,6 +56,8 @@ export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attem
 export interface RunDeps {
   db: Db;
   config: Readonly<Config>;
+  /** Where uploaded files are read from and downloads are written to. */
+  storage?: Storage;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
   prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
 }
@@ -78,6 +82,9 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     });
     await db.transaction(async (tx) => {
       await fence(tx, imp);
+      // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
+      // phase drops the working rows they are written from (and cleanup.ts stays about records).
+      if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
       const out = await phase({ tx, imp, def, config });
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
       await refreshStats(tx, imp.id, out.stats);
@@ -86,13 +93,18 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
   }
 }
 
-/** Ends an import as failed (or timed out): closes its phases and drops its working rows. */
+/**
+ * Ends an import as failed (or timed out): closes its phases, writes its errors file (when given
+ * the storage) and drops its working rows.
+ */
 export async function failImport(
   tx: Queryable,
   importId: string,
   failure: ImportFailure,
   status: 'failed' | 'timed_out' | 'expired' = 'failed',
+  storage?: Storage,
 ): Promise<void> {
+  await writeImportFiles(tx, storage, importId);
   await closeOpenPhases(tx, importId);
   await dropWorkingRows(tx, importId);
   await refreshStats(tx, importId);

@@ -4,8 +4,10 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
 import type { ImportRecord } from '../imports/import-types.js';
+import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
 import { failImport, fence, LostLease, runImport, type RunDeps } from '../pipeline/run-import.js';
 import { claimNext, failureCount, renewLease, requeue } from './claim.js';
+import { runFileSweeps } from './file-sweeps.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
 // alone under `npm run worker`; any number of them can share one Postgres.
@@ -17,16 +19,22 @@ export interface Logger {
 }
 
 const MAX_FAILURES = 5;
+/** How often a worker loop runs the file sweeps (upload expiry, retention). */
+const FILE_SWEEP_MS = 60_000;
 
 export class Runner {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private stopping = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private lastFileSweep = 0;
+  private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger };
 
-  constructor(
-    private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger },
-  ) {}
+  constructor(deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
+    // Async imports' prevalidation reads the uploaded file from storage.
+    const { storage } = deps;
+    this.deps = storage && !deps.prevalidateUpload ? { ...deps, prevalidateUpload: (imp) => prevalidateUpload({ ...deps, storage }, imp) } : deps;
+  }
 
   start(): void {
     if (!this.loop) this.loop = this.run();
@@ -57,12 +65,20 @@ export class Runner {
     while (!this.stopping) {
       let ran = 0;
       try {
+        await this.fileSweepsIfDue();
         ran = await this.drain();
       } catch (err) {
         this.deps.log.error({ err }, 'worker loop error; retrying after the poll interval');
       }
       if (ran === 0 && !this.stopping) await this.sleep(this.deps.config.worker.pollMs);
     }
+  }
+
+  private async fileSweepsIfDue(): Promise<void> {
+    const { db, storage, config } = this.deps;
+    if (!storage || Date.now() - this.lastFileSweep < FILE_SWEEP_MS) return;
+    this.lastFileSweep = Date.now();
+    await runFileSweeps(db, storage, config.ttl.retentionDays);
   }
 
   private claim(): Promise<ImportRecord | null> {
@@ -105,7 +121,7 @@ export class Runner {
     if (err instanceof ImportFailure) {
       await db.transaction(async (tx) => {
         await fence(tx, imp);
-        await failImport(tx, imp.id, err);
+        await failImport(tx, imp.id, err, 'failed', this.deps.storage);
       });
       return;
     }
@@ -114,7 +130,7 @@ export class Runner {
     if (failures >= MAX_FAILURES) {
       await db.transaction(async (tx) => {
         await fence(tx, imp);
-        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`));
+        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`), 'failed', this.deps.storage);
       });
       return;
     }
