@@ -11,7 +11,8 @@ import { findImportById } from './import-store.js';
 import type { ImportStatus } from './import-types.js';
 
 // PUT on an import's signed _upload_url (SPEC §1, §5; ARCHITECTURE step 3). In this order:
-//  1. the signature and expiry are checked before anything else is read or written (403);
+//  1. the signature, the URL's expiry and the import's upload window are checked before
+//     anything else is read or written (403);
 //  2. an import that already has its file → 409; a declared Content-Length past the limit → 413;
 //  3. the bytes stream to storage, hashed and counted as they go (never held in memory), and
 //     the limit is enforced while streaming (413, nothing kept);
@@ -56,6 +57,8 @@ export async function receiveUpload(deps: UploadDeps, req: SignedRequest, body: 
   const importId = verifySigned(deps.keys, 'PUT', req);
   const imp = await findImportById(deps.db, importId);
   if (!imp) throw new AppError('not_found', `No import "${importId}".`);
+  // The URL's own expiry is the window's when minted; this also holds if the window was shortened.
+  if (imp.upload_expires_at !== null && imp.upload_expires_at <= Math.floor(Date.now() / 1000)) throw new AppError('url_expired');
   if (imp.status !== 'requested') throw alreadyReceived(imp.status);
   const maxBytes = deps.config.limits.uploadMaxBytes;
   if (req.contentLength !== undefined && req.contentLength > maxBytes) throw fileTooLarge(maxBytes);
@@ -91,8 +94,6 @@ export async function receiveUpload(deps: UploadDeps, req: SignedRequest, body: 
 function alreadyReceived(status: ImportStatus): AppError {
   return new AppError(
     'upload_already_received',
-    status === 'expired'
-      ? 'The upload window of this import has closed. Create a new import.'
-      : `This import already has its file (status "${status}"). Create a new import to upload another file.`,
+    `This import already has its file (status "${status}"). Create a new import to upload another file.`,
   );
 }
