@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
-import { FileReadError, openRows, type SourceRow } from '../files/index.js';
+import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
 import { ColumnMapper } from '../imports/column-mapping.js';
 import { completePhase, markPhaseRunning, refreshStats, setPhaseProgress } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
@@ -42,7 +42,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
     return state;
   });
 
-  let source;
+  let source: OpenedRowSource;
   try {
     source = await openRows(await storage.get(imp.file_key));
   } catch (err) {
