@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { parseSigningKeys } from '../../src/storage/signed-urls.js';
 import { expireUploads } from '../../src/worker/file-sweeps.js';
@@ -177,6 +178,26 @@ describe('signatures', () => {
     await newOnly.close();
     expect(refused.statusCode).toBe(403);
     expect((await put(svc, oldUrl, CSV)).status).toBe(200); // svc knows k2 (current) and k1 (previous)
+  });
+});
+
+describe('signing keys without SIGNING_KEYS', () => {
+  it('are generated once and kept in the database, so every process sharing it agrees', async () => {
+    const config = { ...svc.config, signingKeys: undefined };
+    const a = await buildApp({ db: svc.db, config, storage: svc.storage });
+    const b = await buildApp({ db: svc.db, config, storage: svc.storage });
+    const created = (await a.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${key}` }, payload: { resource: 'contact', action: 'merge', upload_mode: 'async' } })).json();
+    expect(new URL(created._upload_url).searchParams.get('kid')).toBe('generated-1');
+    const res = await b.inject({ method: 'PUT', url: pathOf(created._upload_url), payload: CSV });
+    await a.close();
+    await b.close();
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('a malformed SIGNING_KEYS stops the start, naming the variable and never the secret', () => {
+    expect(() => loadConfig({ SIGNING_KEYS: 'k1:short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ SIGNING_KEYS: 'k1:short' })).toThrow(/SIGNING_KEYS: .*at least 16/);
+    expect(() => loadConfig({ SIGNING_KEYS: 'k1:short' })).not.toThrow(/short/);
   });
 });
 
