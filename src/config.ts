@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSigningKeys } from './storage/signed-urls.js';
 
 // Environment → one frozen, typed object. Every default lives here, and a bad variable fails
 // the start with a message naming it (all bad variables at once, not the first one only).
@@ -72,6 +73,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const e = parsed.data;
   if (e.STORAGE === 's3' && !e.S3_BUCKET) throw new ConfigError('Invalid configuration:\n  S3_BUCKET: required when STORAGE=s3');
+  if (e.SIGNING_KEYS !== undefined) {
+    try {
+      parseSigningKeys(e.SIGNING_KEYS);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  SIGNING_KEYS: ${(err as Error).message}`);
+    }
+  }
   const config: Config = {
     port: e.PORT,
     host: e.HOST,

@@ -4,10 +4,11 @@ import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
 import { buildApp } from './http/app.js';
+import { storageFromConfig } from './storage/from-config.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
 import { Runner } from './worker/runner.js';
 
-// Composition root: config → db → http and/or worker.
+// Composition root: config → db → storage → http and/or worker.
 
 export interface Service {
   config: Readonly<Config>;
@@ -34,9 +35,10 @@ export async function serve(config = loadConfig()): Promise<Service> {
     log.info(demo, 'created a demo organization');
     process.stdout.write(`\nDemo organization ${demo.organization_id}\nAPI key: ${demo.api_key}\n  export API_KEY=${demo.api_key}\n\n`);
   }
+  const storage = storageFromConfig(config);
   const withWorker = (process.env.RUN_WORKER ?? 'true') !== 'false';
-  const runner = withWorker ? new Runner({ db, config, log }) : null;
-  const app = await buildApp({ db, config, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
+  const runner = withWorker ? new Runner({ db, config, storage, log }) : null;
+  const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
   await app.listen({ port: config.port, host: config.host });
   runner?.start();
   process.stdout.write(`Imports API on http://localhost:${config.port}  (reference: /docs, OpenAPI: /openapi.json)\n`);
@@ -55,7 +57,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
 export async function work(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
   const db = await openMigrated(config);
-  const runner = new Runner({ db, config, log });
+  const runner = new Runner({ db, config, storage: storageFromConfig(config), log });
   runner.start();
   log.info({ worker: runner.id }, 'worker started');
   return {

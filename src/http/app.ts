@@ -11,8 +11,12 @@ import {
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { AppError, toHttpError } from '../errors.js';
+import { loadSigningKeys } from '../storage/load-signing-keys.js';
+import type { SigningKeys } from '../storage/signed-urls.js';
+import type { Storage } from '../storage/storage.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
+import { downloadRoutes, uploadRoutes } from './routes/files.js';
 import { importRoutes } from './routes/imports.js';
 import { resourceRoutes } from './routes/resources.js';
 
@@ -21,12 +25,20 @@ import { resourceRoutes } from './routes/resources.js';
 export interface AppDeps {
   db: Db;
   config: Readonly<Config>;
+  /** Uploaded files and downloads (local disk or S3). */
+  storage: Storage;
+  /** Keys that sign upload/download URLs; loaded from SIGNING_KEYS or the database when omitted. */
+  signingKeys?: SigningKeys;
   onQueued?: () => void;
   logger?: boolean | object;
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps;
+/** What routes get: the app's dependencies with the signing keys resolved. */
+export type RouteDeps = AppDeps & { keys: SigningKeys };
+
+export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
+  const { config } = appDeps;
+  const deps: RouteDeps = { ...appDeps, keys: appDeps.signingKeys ?? (await loadSigningKeys(appDeps.db, config.signingKeys)) };
   const app = Fastify({
     logger: deps.logger ?? false,
     // Sync imports carry their rows in the body; base64 inflates a file by 4/3.
@@ -72,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(cancelRoutes(deps), { prefix: '/v1' });
   await app.register(resourceRoutes(deps), { prefix: '/v1' });
   await app.register(eventRoutes(deps), { prefix: '/v1' });
+  await app.register(uploadRoutes(deps), { prefix: '/v1' });
+  await app.register(downloadRoutes(deps), { prefix: '/v1' });
   return app;
 }
 

@@ -7,6 +7,7 @@ import { failImport } from '../pipeline/run-import.js';
 import { preparsing } from '../pipeline/preparsing.js';
 import { createPrevalidator } from '../pipeline/prevalidation.js';
 import { getResource } from '../resources/index.js';
+import type { Storage } from '../storage/storage.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import { checkGivenMapping, ColumnMapper } from './column-mapping.js';
 import type { CreateImportBody } from './create-import-body.js';
@@ -16,7 +17,8 @@ import { readSyncRows, type SyncRows } from './sync-rows.js';
 
 // POST /v1/imports. Sync imports run prevalidation and preparsing here, inside one transaction
 // with the import's creation, and are answered `queued` (or `failed` when the data is
-// unusable); the worker takes the remaining phases.
+// unusable); the worker takes the remaining phases. Async imports are created `requested`,
+// waiting for their file on the signed _upload_url (receive-upload.ts).
 
 export interface Actor {
   organizationId: string;
@@ -26,6 +28,8 @@ export interface Actor {
 export interface CreateDeps {
   db: Db;
   config: Readonly<Config>;
+  /** Where a failed sync import's errors file is written. */
+  storage?: Storage;
 }
 
 export interface Created {
@@ -42,8 +46,10 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
       { field: 'data', message: 'required for sync imports' },
     ]);
   }
-  if (body.upload_mode === 'async') {
-    throw new AppError('upload_mode_unavailable', 'upload_mode "async" (file upload to a signed URL) is not available in this version; send the rows inline with upload_mode "sync".');
+  if (body.upload_mode === 'async' && body.data !== undefined) {
+    throw new AppError('invalid_request', 'data must not be given when upload_mode is "async": PUT the file to the _upload_url of the created import.', [
+      { field: 'data', message: 'not allowed for async imports' },
+    ]);
   }
   if (body.location_id) await assertLocationExists(deps.db, actor.organizationId, body.location_id);
 
@@ -66,23 +72,30 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
     allow_mass_delete: body.allow_mass_delete,
     upload_expires_at: null,
   };
+  if (body.upload_mode === 'async') {
+    // Waits in `requested` for its file; the signed _upload_url expires with the upload window.
+    base.status = 'requested';
+    base.upload_expires_at = new Date(Date.now() + deps.config.ttl.uploadUrlSeconds * 1000);
+    await deps.db.transaction((tx) => insertImport(tx, base));
+    return { id: base.id, queued: false };
+  }
 
   let input: SyncRows;
   try {
     input = await readSyncRows(body.data!, deps.config.limits);
   } catch (err) {
-    if (err instanceof FileReadError) return createFailed(deps.db, base, new ImportFailure(err.code, err.message));
+    if (err instanceof FileReadError) return createFailed(deps, base, new ImportFailure(err.code, err.message));
     throw err;
   }
   base.checksum = input.checksum;
   if (base.expected_checksum && base.expected_checksum !== input.checksum) {
-    return createFailed(deps.db, base, new ImportFailure('checksum_mismatch'));
+    return createFailed(deps, base, new ImportFailure('checksum_mismatch'));
   }
   try {
     const queued = await deps.db.transaction((tx) => stageSync(tx, deps, def, base, input));
     return { id: base.id, queued };
   } catch (err) {
-    if (err instanceof ImportFailure) return createFailed(deps.db, base, err);
+    if (err instanceof ImportFailure) return createFailed(deps, base, err);
     throw err;
   }
 }
@@ -99,10 +112,15 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
   }
   const total = input.rows.length;
   await completePhase(tx, base.id, 0, { total, error: invalid });
-  await tx.query('UPDATE imports SET column_mapping = $2::jsonb WHERE id = $1', [base.id, JSON.stringify(mapper.applied())]);
+  await tx.query('UPDATE imports SET column_mapping = $2::jsonb, file_headers = $3::jsonb, file_format = $4 WHERE id = $1', [
+    base.id,
+    JSON.stringify(mapper.applied()),
+    JSON.stringify(input.headers),
+    input.format,
+  ]);
   await refreshStats(tx, base.id, { total });
   if (total - invalid === 0) {
-    await failImport(tx, base.id, new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`));
+    await failImport(tx, base.id, new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`), 'failed', deps.storage);
     return false;
   }
   const imp = (await findImportById(tx, base.id))!;
@@ -112,10 +130,10 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
   return true;
 }
 
-async function createFailed(db: Db, base: NewImport, failure: ImportFailure): Promise<Created> {
-  await db.transaction(async (tx) => {
+async function createFailed(deps: CreateDeps, base: NewImport, failure: ImportFailure): Promise<Created> {
+  await deps.db.transaction(async (tx) => {
     await insertImport(tx, { ...base, status: 'queued' });
-    await failImport(tx, base.id, failure);
+    await failImport(tx, base.id, failure, 'failed', deps.storage);
   });
   return { id: base.id, queued: false };
 }

@@ -180,8 +180,9 @@ export async function finishImport(
   reason: string | null,
 ): Promise<void> {
   await tx.query(
-    `UPDATE imports SET status = $2, reason = $3, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-       has_errors_file = EXISTS (SELECT 1 FROM import_errors WHERE import_id = $1)
+    // has_upload_file / has_errors_file are not touched here: writeImportFiles (import-files.ts)
+    // sets them when it writes the files, so a flag is never true for a file that does not exist.
+    `UPDATE imports SET status = $2, reason = $3, updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
      WHERE id = $1`,
     [importId, status, reason],
   );

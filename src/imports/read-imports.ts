@@ -28,10 +28,16 @@ export function page<T>(data: T[], total: number, p: { page: number; limit: numb
   return { data, pagination: { page: p.page, limit: p.limit, has_more: p.page * p.limit < total, total_count: total } };
 }
 
-export async function listImportViews(db: Queryable, organizationId: string, f: ListFilter): Promise<Page<ImportView>> {
+export async function listImportViews(
+  db: Queryable,
+  organizationId: string,
+  f: ListFilter,
+  urls?: (i: ImportRecord) => Promise<ImportUrls>,
+): Promise<Page<ImportView>> {
   const { rows, total } = await listImports(db, organizationId, f);
   const phases = await findPhases(db, rows.map((r) => r.id));
-  return page(rows.map((r) => toImportView(r, phases.get(r.id) ?? [])), total, f);
+  const views = await Promise.all(rows.map(async (r) => toImportView(r, phases.get(r.id) ?? [], urls ? await urls(r) : {})));
+  return page(views, total, f);
 }
 
 export interface RowErrorView {

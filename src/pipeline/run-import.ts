@@ -10,7 +10,9 @@ import {
   refreshStats,
 } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
+import { writeImportFiles } from '../imports/import-files.js';
 import { getResource } from '../resources/index.js';
+import type { Storage } from '../storage/storage.js';
 import { crashPoint } from '../worker/crash-points.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
@@ -71,6 +73,8 @@ export interface RunDeps {
   config: Readonly<Config>;
   /** Checked between phases; true when the worker is shutting down. */
   shouldStop?: () => boolean;
+  /** Where uploaded files are read from and downloads are written to. */
+  storage?: Storage;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
   prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
 }
@@ -97,6 +101,9 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     });
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
+      // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
+      // phase drops the working rows they are written from (and cleanup.ts stays about records).
+      if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
       const out = await phase({ tx, imp, def, config });
       await fence(tx, imp, 'lock');
       crashPoint(`${name}:before-commit`);
@@ -108,13 +115,18 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
   }
 }
 
-/** Ends an import as failed (or timed out): closes its phases and drops its working rows. */
+/**
+ * Ends an import as failed (or timed out): closes its phases, writes its errors file (when given
+ * the storage) and drops its working rows.
+ */
 export async function failImport(
   tx: Queryable,
   importId: string,
   failure: ImportFailure,
   status: 'failed' | 'timed_out' | 'expired' = 'failed',
+  storage?: Storage,
 ): Promise<void> {
+  await writeImportFiles(tx, storage, importId);
   await closeOpenPhases(tx, importId);
   await dropWorkingRows(tx, importId);
   await refreshStats(tx, importId);

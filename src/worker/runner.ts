@@ -5,8 +5,10 @@ import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import { isConnectionError } from '../db/db.js';
+import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
 import { failImport, fence, LostLease, Released, runImport, type RunDeps } from '../pipeline/run-import.js';
 import { claimNext, dropRowsIfFinal, failureCount, release, renewLease, requeue } from './claim.js';
+import { runFileSweeps } from './file-sweeps.js';
 import { dropAbandonedWorkingRows, timeOutStaleImports } from './lifecycle-sweeps.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
@@ -19,18 +21,22 @@ export interface Logger {
 }
 
 const MAX_FAILURES = 5;
-/** How often a worker loop runs the lifecycle sweeps (time-outs, abandoned working rows). */
-const LIFECYCLE_SWEEP_MS = 15_000;
+/** How often a worker loop runs the sweeps (time-outs, abandoned rows, upload expiry, retention). */
+const SWEEP_MS = 15_000;
 
 export class Runner {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private stopping = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private lastLifecycleSweep = 0;
+  private lastSweep = 0;
+  private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger };
 
-  constructor(private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
-    this.deps = { ...deps, shouldStop: () => this.stopping };
+  constructor(deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
+    // Async imports' prevalidation reads the uploaded file from storage.
+    const { storage } = deps;
+    const withUploads = storage && !deps.prevalidateUpload ? { ...deps, prevalidateUpload: (imp: ImportRecord) => prevalidateUpload({ ...deps, storage }, imp) } : deps;
+    this.deps = { ...withUploads, shouldStop: () => this.stopping };
   }
 
   start(): void {
@@ -62,7 +68,7 @@ export class Runner {
     while (!this.stopping) {
       let ran = 0;
       try {
-        await this.lifecycleSweepsIfDue();
+        await this.sweepsIfDue();
         ran = await this.drain();
       } catch (err) {
         this.deps.log.error({ err }, 'worker loop error; retrying after the poll interval');
@@ -71,18 +77,19 @@ export class Runner {
     }
   }
 
-  /** Runs the lifecycle sweeps now; the loop calls it every LIFECYCLE_SWEEP_MS. */
-  async lifecycleSweeps(): Promise<void> {
-    const { db, config, log } = this.deps;
+  /** Runs every sweep now; the loop calls this every SWEEP_MS. All are idempotent and safe to race. */
+  async sweeps(): Promise<void> {
+    const { db, config, log, storage } = this.deps;
     const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds);
     if (timedOut.length > 0) log.warn({ imports: timedOut }, 'imports timed out');
     await dropAbandonedWorkingRows(db, 2 * config.worker.leaseSeconds);
+    if (storage) await runFileSweeps(db, storage, config.ttl.retentionDays);
   }
 
-  private async lifecycleSweepsIfDue(): Promise<void> {
-    if (Date.now() - this.lastLifecycleSweep < LIFECYCLE_SWEEP_MS) return;
-    this.lastLifecycleSweep = Date.now();
-    await this.lifecycleSweeps();
+  private async sweepsIfDue(): Promise<void> {
+    if (Date.now() - this.lastSweep < SWEEP_MS) return;
+    this.lastSweep = Date.now();
+    await this.sweeps();
   }
 
   private claim(): Promise<ImportRecord | null> {
@@ -137,7 +144,7 @@ export class Runner {
     if (err instanceof ImportFailure) {
       await db.transaction(async (tx) => {
         await fence(tx, imp);
-        await failImport(tx, imp.id, err);
+        await failImport(tx, imp.id, err, 'failed', this.deps.storage);
       });
       return;
     }
@@ -146,7 +153,7 @@ export class Runner {
     if (failures >= MAX_FAILURES) {
       await db.transaction(async (tx) => {
         await fence(tx, imp);
-        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`));
+        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`), 'failed', this.deps.storage);
       });
       return;
     }

@@ -46,7 +46,7 @@ describe('cli', () => {
   it('migrate applies the migrations once', () => {
     const first = cli('migrate');
     expect(first.status, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources']);
+    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files']);
     expect(JSON.parse(cli('migrate').stdout).applied).toEqual([]);
   });
 

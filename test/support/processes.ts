@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // Real worker processes for the crash and concurrency tests.
@@ -12,6 +14,14 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+let dataDir: string | null = null;
+
+/** One DATA_DIR (local file storage) that this test file's API and worker processes share. */
+export function sharedDataDir(): string {
+  dataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'imports-workers-'));
+  return dataDir;
+}
+
 export function spawnWorker(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
   // node itself with tsx as a loader (not the tsx binary, which is a wrapper process): a signal
   // must reach the worker, not a parent that would leave it running.
@@ -20,6 +30,7 @@ export function spawnWorker(databaseUrl: string, env: Record<string, string> = {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
+      DATA_DIR: sharedDataDir(),
       LOG_LEVEL: 'warn',
       WORKER_POLL_MS: '100',
       WORKER_LEASE_SECONDS: '2',

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -7,18 +9,22 @@ import type { Db } from '../../src/db/db.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { openPostgres } from '../../src/db/pg.js';
 import { buildApp } from '../../src/http/app.js';
+import { storageFromConfig } from '../../src/storage/from-config.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { Runner } from '../../src/worker/runner.js';
 import type { Stats } from '../../src/imports/import-types.js';
 
 // The product as a test drives it: the real HTTP app (requests injected, no port), the real
 // worker (drained on demand, so tests are deterministic), and a real database of its own —
-// PGlite by default, a fresh Postgres database when DATABASE_URL is set.
+// PGlite by default, a fresh Postgres database when DATABASE_URL is set. Files go to a temp
+// DATA_DIR of its own (local storage), or to S3 when `env` says STORAGE=s3 (see s3rver.ts).
 
 export interface TestService {
   app: FastifyInstance;
   db: Db;
   config: Readonly<Config>;
+  storage: Storage;
   runner: Runner;
   engine: 'pglite' | 'postgres';
   newOrg(name?: string): Promise<string>;
@@ -66,9 +72,11 @@ export async function createScratchDatabase(template?: string): Promise<{ url: s
 
 export async function startService(env: Record<string, string> = {}): Promise<TestService> {
   const { db, drop } = await openTestDb();
-  const config = loadConfig({ DATA_DIR: '/tmp/imports-test-unused', DEMO_ORG: 'false', ...env });
-  const runner = new Runner({ db, config, log: silent });
-  const app = await buildApp({ db, config });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-test-data-'));
+  const config = loadConfig({ DATA_DIR: dataDir, DEMO_ORG: 'false', ...env });
+  const storage = storageFromConfig(config);
+  const runner = new Runner({ db, config, storage, log: silent });
+  const app = await buildApp({ db, config, storage });
   await app.ready();
   const call: TestService['call'] = async (method, url, key, body) => {
     const res = await app.inject({
@@ -90,6 +98,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
     app,
     db,
     config,
+    storage,
     runner,
     engine: db.engine,
     async newOrg(name = 'Test org') {
@@ -105,6 +114,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
       await app.close();
       await db.close();
       await drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,6 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/pg.js';
 import { buildApp } from '../../src/http/app.js';
+import { storageFromConfig } from '../../src/storage/from-config.js';
+import { sharedDataDir } from '../support/processes.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { claimNext } from '../../src/worker/claim.js';
 import { spawnWorker, until } from '../support/processes.js';
@@ -18,13 +20,15 @@ let db: Db;
 let url: string;
 let drop: () => Promise<void>;
 let app: Awaited<ReturnType<typeof buildApp>>;
+const dataDir = sharedDataDir();
 
 pgOnly('many workers', () => {
   beforeAll(async () => {
     const scratch = await createScratchDatabase(inject('templateDb'));
     ({ url, drop } = scratch);
     db = await openPostgres(url, { max: 4 });
-    app = await buildApp({ db, config: loadConfig({ DATABASE_URL: url }) });
+    const config = loadConfig({ ...{ DATABASE_URL: url }, DATA_DIR: dataDir });
+    app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {
     await app?.close();

@@ -4,6 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/pg.js';
 import { buildApp } from '../../src/http/app.js';
+import { storageFromConfig } from '../../src/storage/from-config.js';
+import { sharedDataDir } from '../support/processes.js';
 import { PHASES } from '../../src/pipeline/phases.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { spawnWorker, until } from '../support/processes.js';
@@ -21,6 +23,7 @@ let db: Db;
 let url: string;
 let drop: () => Promise<void>;
 let app: Awaited<ReturnType<typeof buildApp>>;
+const dataDir = sharedDataDir();
 
 pgOnly('worker crashes', () => {
   beforeAll(async () => {
@@ -28,7 +31,8 @@ pgOnly('worker crashes', () => {
     url = scratch.url;
     drop = scratch.drop;
     db = await openPostgres(url, { max: 4 });
-    app = await buildApp({ db, config: loadConfig({ DATABASE_URL: url, SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024) }) });
+    const config = loadConfig({ ...{ DATABASE_URL: url, SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024) }, DATA_DIR: dataDir });
+    app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {
     await app?.close();

@@ -4,6 +4,8 @@ import type { Db } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/pg.js';
 import { buildApp } from '../../src/http/app.js';
+import { storageFromConfig } from '../../src/storage/from-config.js';
+import { sharedDataDir } from '../support/processes.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { spawnWorker, until } from '../support/processes.js';
@@ -18,13 +20,15 @@ const withServer = describe.skipIf(!process.env.DATABASE_URL || !privatePostgres
 let pg: PrivatePostgres;
 let db: Db;
 let app: Awaited<ReturnType<typeof buildApp>>;
+const dataDir = sharedDataDir();
 
 withServer('database restart', () => {
   beforeAll(async () => {
     pg = await startPrivatePostgres();
     db = await openPostgres(pg.url, { max: 2 });
     await migrate(db);
-    app = await buildApp({ db, config: loadConfig({ DATABASE_URL: pg.url }) });
+    const config = loadConfig({ ...{ DATABASE_URL: pg.url }, DATA_DIR: dataDir });
+    app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {
     await app?.close();

@@ -17,7 +17,7 @@ describe('time-outs', () => {
     const claimed = (await claimNext(svc.db, 'slow-worker', 60))!;
     expect(claimed.id).toBe(created.body.id);
     await svc.db.query(`UPDATE imports SET processing_started_at = now() - interval '11 minutes' WHERE id = $1`, [claimed.id]);
-    await svc.runner.lifecycleSweeps();
+    await svc.runner.sweeps();
     const imp = (await svc.call('GET', `/v1/imports/${claimed.id}`, key)).body;
     expect(imp.status).toBe('timed_out');
     expect(imp.reason).toMatch(/^timed_out: processing ran past 600 seconds/);
@@ -25,7 +25,7 @@ describe('time-outs', () => {
     await expect(runImport({ db: svc.db, config: svc.config }, claimed)).rejects.toBeInstanceOf(LostLease);
     expect(await importer(svc, key).records('item')).toEqual([]);
     await svc.db.query(`UPDATE imports SET updated_at = now() - interval '1 hour' WHERE id = $1`, [claimed.id]);
-    await svc.runner.lifecycleSweeps();
+    await svc.runner.sweeps();
     const left = await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1', [claimed.id]);
     expect(left.rows[0]!.n).toBe(0);
     // Final statuses never change.

@@ -3,10 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createImport } from '../../imports/create-import.js';
 import { CreateImportBody } from '../../imports/create-import-body.js';
 import { ImportView } from '../../imports/import-view.js';
+import { importUrls } from '../../imports/import-urls.js';
 import { getImportView, listImportViews, listRowErrors } from '../../imports/read-imports.js';
 import { RESOURCE_NAMES } from '../../resources/index.js';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
+import { publicBaseUrl } from '../public-url.js';
 import { COMMON_ERRORS, ErrorBody, PageQuery, Pagination } from '../pagination.js';
 
 const IdParams = z.object({ id: z.string() });
@@ -27,7 +29,7 @@ const GetQuery = z.object({
   include_errors_json: z.stringbool().default(false),
 });
 
-export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
+export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       '/imports',
@@ -35,16 +37,17 @@ export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
         schema: {
           summary: 'Create an import',
           description:
-            'Sync: rows in `data`; prevalidation and preparsing run in the request and the import is answered `queued` (or `failed` when the data is unusable). Over the sync limit → 413.',
+            'Sync: rows in `data`; prevalidation and preparsing run in the request and the import is answered `queued` (or `failed` when the data is unusable). Over the sync limit → 413. ' +
+            'Async: no `data`; the import is answered `requested` with a signed, expiring `_upload_url` to PUT the file to (any format, any size up to the upload limit).',
           tags: ['imports'],
           body: CreateImportBody,
-          response: { 201: ImportView, ...COMMON_ERRORS, 413: ErrorBody, 501: ErrorBody },
+          response: { 201: ImportView, ...COMMON_ERRORS, 413: ErrorBody },
         },
       },
       async (req, reply) => {
         const actor = await actorOf(deps.db, req);
         const created = await createImport(deps, actor, req.body);
-        const view = await getImportView(deps.db, actor.organizationId, created.id);
+        const view = await getImportView(deps.db, actor.organizationId, created.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp));
         if (created.queued) deps.onQueued?.();
         return reply.status(201).send(view);
       },
@@ -65,7 +68,8 @@ export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (req) => {
         const actor = await actorOf(deps.db, req);
-        return listImportViews(deps.db, actor.organizationId, req.query);
+        const base = publicBaseUrl(deps.config, req);
+        return listImportViews(deps.db, actor.organizationId, req.query, (imp) => importUrls(deps, base, imp));
       },
     );
 
@@ -74,6 +78,10 @@ export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       {
         schema: {
           summary: 'Retrieve an import',
+          description:
+            'While `requested`, `_upload_url` is a fresh signed URL to PUT the file to. Each `include_*` flag mints a signed download URL ' +
+            '(valid for DOWNLOAD_URL_TTL_SECONDS) for that file when it exists, else leaves it null: the original rows as CSV or JSON ' +
+            'whatever format was uploaded, and the row errors as CSV (formula cells neutralised) or JSON.',
           tags: ['imports'],
           params: IdParams,
           querystring: GetQuery,
@@ -82,7 +90,7 @@ export function importRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (req) => {
         const actor = await actorOf(deps.db, req);
-        return getImportView(deps.db, actor.organizationId, req.params.id);
+        return getImportView(deps.db, actor.organizationId, req.params.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp, req.query));
       },
     );
 

@@ -1,0 +1,184 @@
+import type { Queryable } from '../db/db.js';
+import { csvStream, jsonArrayStream } from '../files/index.js';
+import type { Storage } from '../storage/storage.js';
+
+// The files an import keeps in storage, all under `imports/<organization>/<import>/`:
+//
+//   original-<random>   the bytes PUT to the upload URL (async); read by prevalidation, then deleted
+//   upload.csv          the original rows as CSV, whatever format was uploaded  (save_upload)
+//   upload.json         the original rows as a JSON array of objects            (save_upload)
+//   errors.csv          row, phase, code, field, message, then the original columns
+//   errors.json         [{ row, phase, code, field, message, data }] in row order
+//
+// The four downloads are written from the database — `import_rows.raw` (every input row, as
+// uploaded) and `import_errors` — by `writeImportFiles`, which runs where the working rows are
+// about to be dropped: at the start of cleanup, and in failImport. Everything streams in pages;
+// no file is ever held in memory. The `has_upload_file` / `has_errors_file` flags are set here
+// and only here, so a flag is true exactly when its files exist.
+
+export const DOWNLOAD_FILES = ['upload.csv', 'upload.json', 'errors.csv', 'errors.json'] as const;
+export type DownloadFile = (typeof DOWNLOAD_FILES)[number];
+
+const CONTENT_TYPES: Record<DownloadFile, string> = {
+  'upload.csv': 'text/csv; charset=utf-8',
+  'upload.json': 'application/json; charset=utf-8',
+  'errors.csv': 'text/csv; charset=utf-8',
+  'errors.json': 'application/json; charset=utf-8',
+};
+
+const ERROR_COLUMNS = ['row', 'phase', 'code', 'field', 'message'];
+const PAGE_ROWS = 1000;
+/** Files written here are derived from rows already accepted; only uploads have a size limit. */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+type ImportRef = { id: string; organization_id: string };
+
+export function importFilesPrefix(imp: ImportRef): string {
+  return `imports/${imp.organization_id}/${imp.id}/`;
+}
+
+export function importFileKey(imp: ImportRef, file: DownloadFile): string {
+  return importFilesPrefix(imp) + file;
+}
+
+/** A fresh key per PUT: two racing uploads never write the same object (see receive-upload.ts). */
+export function originalUploadKey(imp: ImportRef, nonce: string): string {
+  return `${importFilesPrefix(imp)}original-${nonce}`;
+}
+
+export function contentTypeOf(file: DownloadFile): string {
+  return CONTENT_TYPES[file];
+}
+
+/** The name a person's browser saves the download as. */
+export function downloadFilename(imp: ImportRef, file: DownloadFile): string {
+  return `${imp.id}-${file}`;
+}
+
+export function isDownloadAvailable(imp: { has_upload_file: boolean; has_errors_file: boolean }, file: DownloadFile): boolean {
+  return file.startsWith('upload.') ? imp.has_upload_file : imp.has_errors_file;
+}
+
+interface FileFacts {
+  organization_id: string;
+  save_upload: boolean;
+  file_headers: string[] | null;
+  prevalidated: boolean;
+  has_rows: boolean;
+  has_errors: boolean;
+}
+
+/**
+ * Writes the import's downloads from its working rows and row errors, and sets the two flags.
+ * Call inside the transaction that is about to drop the working rows: if it rolls back, the
+ * next attempt writes the same files again (writes are atomic and overwrite). `storage`
+ * undefined (a caller without storage) writes nothing and leaves both flags false.
+ */
+export async function writeImportFiles(tx: Queryable, storage: Storage | undefined, importId: string): Promise<void> {
+  if (!storage) return;
+  const facts = (
+    await tx.query<FileFacts>(
+      `SELECT i.organization_id, i.save_upload, i.file_headers,
+         EXISTS (SELECT 1 FROM import_phases p WHERE p.import_id = i.id AND p.position = 0 AND p.status = 'completed') AS prevalidated,
+         EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = i.id) AS has_rows,
+         EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = i.id) AS has_errors
+       FROM imports i WHERE i.id = $1`,
+      [importId],
+    )
+  ).rows[0];
+  if (!facts) return;
+  const imp = { id: importId, organization_id: facts.organization_id };
+  const headers = facts.file_headers ?? [];
+
+  // Only a completely read file has "original rows": a file that failed half way through
+  // (unreadable_file) would give a truncated copy, which is worse than none.
+  const withUpload = facts.save_upload && facts.prevalidated && facts.has_rows;
+  if (withUpload) {
+    const columns = await columnsOf(tx, importId, headers, 'import_rows', 'raw');
+    await storage.put(importFileKey(imp, 'upload.csv'), csvStream(columns, mapRows(rawRows(tx, importId), (r) => columns.map((c) => r.raw[c]))), {
+      maxBytes: NO_LIMIT,
+      contentType: CONTENT_TYPES['upload.csv'],
+    });
+    await storage.put(importFileKey(imp, 'upload.json'), jsonArrayStream(mapRows(rawRows(tx, importId), (r) => ordered(r.raw, columns))), {
+      maxBytes: NO_LIMIT,
+      contentType: CONTENT_TYPES['upload.json'],
+    });
+  }
+  if (facts.has_errors) {
+    const columns = await columnsOf(tx, importId, headers, 'import_errors', 'data');
+    const csvRows = mapRows(errorRows(tx, importId), (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
+    await storage.put(importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows), {
+      maxBytes: NO_LIMIT,
+      contentType: CONTENT_TYPES['errors.csv'],
+    });
+    const jsonRows = mapRows(errorRows(tx, importId), (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
+    await storage.put(importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows), {
+      maxBytes: NO_LIMIT,
+      contentType: CONTENT_TYPES['errors.json'],
+    });
+  }
+  await tx.query('UPDATE imports SET has_upload_file = $2, has_errors_file = $3 WHERE id = $1', [importId, withUpload, facts.has_errors]);
+}
+
+/**
+ * The original columns: the file's header order, then keys only some rows have (JSON rows need
+ * not share keys) in order of the first row that has them. jsonb does not keep key order, so
+ * the stored header list is what keeps the person's column order.
+ */
+async function columnsOf(tx: Queryable, importId: string, headers: string[], table: 'import_rows' | 'import_errors', column: 'raw' | 'data'): Promise<string[]> {
+  const extra = await tx.query<{ k: string }>(
+    `SELECT k FROM (
+       SELECT k, min(t.row) AS first FROM ${table} t, jsonb_object_keys(t.${column}) AS k
+       WHERE t.import_id = $1 AND jsonb_typeof(t.${column}) = 'object' GROUP BY k) x
+     WHERE NOT (k = ANY($2::text[])) ORDER BY first, k`,
+    [importId, headers],
+  );
+  return [...headers, ...extra.rows.map((r) => r.k)];
+}
+
+function ordered(values: Record<string, unknown>, columns: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) if (Object.hasOwn(values, c)) out[c] = values[c];
+  return out;
+}
+
+interface RawRow {
+  row: number;
+  raw: Record<string, unknown>;
+}
+
+interface ErrorRow {
+  row: number;
+  phase: string;
+  code: string;
+  field: string | null;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+/** Pages through a table by row number (keyset), so memory holds one page whatever the size. */
+async function* pages<T extends { row: number }>(tx: Queryable, sql: string, importId: string): AsyncGenerator<T> {
+  let after = 0;
+  for (;;) {
+    const res = await tx.query<T>(sql, [importId, after, PAGE_ROWS]);
+    yield* res.rows;
+    if (res.rows.length < PAGE_ROWS) return;
+    after = res.rows[res.rows.length - 1]!.row;
+  }
+}
+
+function rawRows(tx: Queryable, importId: string): AsyncGenerator<RawRow> {
+  return pages<RawRow>(tx, 'SELECT row, raw FROM import_rows WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3', importId);
+}
+
+function errorRows(tx: Queryable, importId: string): AsyncGenerator<ErrorRow> {
+  return pages<ErrorRow>(
+    tx,
+    'SELECT row, phase, code, field, message, data FROM import_errors WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3',
+    importId,
+  );
+}
+
+async function* mapRows<T, U>(rows: AsyncIterable<T>, fn: (r: T) => U): AsyncGenerator<U> {
+  for await (const r of rows) yield fn(r);
+}

@@ -1,0 +1,131 @@
+import type { Config } from '../config.js';
+import type { Db, Queryable } from '../db/db.js';
+import { AppError, ImportFailure } from '../errors.js';
+import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
+import { ColumnMapper } from '../imports/column-mapping.js';
+import { completePhase, markPhaseRunning, refreshStats, setPhaseProgress } from '../imports/import-store.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import { getResource } from '../resources/index.js';
+import type { Storage } from '../storage/storage.js';
+import { createPrevalidator, type Prevalidator } from './prevalidation.js';
+import { fence } from './run-import.js';
+
+// Phase 1 for async imports, in the worker: the uploaded file streams from storage through the
+// reader (format sniffed from the bytes), the column mapper and the Zod schema, and is staged
+// in batches of BATCH_ROWS. Each batch commits in its own fenced transaction together with the
+// phase's progress, so a run that dies resumes after the last committed batch: the rows it
+// already staged are read past (and only shown to the mapper), never staged twice.
+
+export interface PrevalidateDeps {
+  db: Db;
+  config: Readonly<Config>;
+  storage: Storage;
+}
+
+const POSITION = 0;
+
+interface Resume {
+  /** Highest row number already staged (0 = none). */
+  lastRow: number;
+  processed: number;
+  error: number;
+}
+
+export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord): Promise<void> {
+  const { db, config, storage } = deps;
+  if (!imp.file_key) throw new ImportFailure('unreadable_file', 'no uploaded file is recorded for this import');
+  const def = getResource(imp.resource);
+  const resume = await db.transaction(async (tx) => {
+    await fence(tx, imp);
+    const state = await resumePoint(tx, imp.id);
+    await markPhaseRunning(tx, imp.id, POSITION, state.processed);
+    return state;
+  });
+
+  let source: OpenedRowSource;
+  try {
+    source = await openRows(await storage.get(imp.file_key));
+  } catch (err) {
+    throw await finalFailure(storage, imp.file_key, err);
+  }
+  const mapper = new ColumnMapper(def, imp.column_mapping);
+  let { processed, error } = resume;
+  const stage = async (batch: SourceRow[], pre: Prevalidator) => {
+    const removed = await db.transaction(async (tx) => {
+      await fence(tx, imp);
+      const n = await pre.stageBatch(tx, batch);
+      await setPhaseProgress(tx, imp.id, POSITION, processed + batch.length, error + n);
+      return n;
+    });
+    processed += batch.length;
+    error += removed;
+  };
+  try {
+    mapper.checkHeaders(source.headers);
+    const pre = createPrevalidator({ importId: imp.id, def, mapper, locationId: imp.location_id });
+    let batch: SourceRow[] = [];
+    for await (const r of source.rows) {
+      if (r.row <= resume.lastRow) {
+        // Staged by an earlier attempt. JSON rows can bring new keys, and which header claims a
+        // field depends on the order they are seen in, so the mapper still sees them.
+        for (const k of Object.keys(r.values)) mapper.fieldOf(k);
+        continue;
+      }
+      batch.push(r);
+      if (batch.length >= config.batchRows) {
+        await stage(batch, pre);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await stage(batch, pre);
+  } catch (err) {
+    throw await finalFailure(storage, imp.file_key, err);
+  } finally {
+    await source.close();
+  }
+
+  await db.transaction(async (tx) => {
+    await fence(tx, imp);
+    await completePhase(tx, imp.id, POSITION, { total: processed, error });
+    await tx.query('UPDATE imports SET column_mapping = $2::jsonb, file_headers = $3::jsonb, file_format = $4 WHERE id = $1', [
+      imp.id,
+      JSON.stringify(mapper.applied()),
+      JSON.stringify(source.headers),
+      source.format,
+    ]);
+    await refreshStats(tx, imp.id, { total: processed });
+  });
+  // The rows now live in import_rows (raw, as uploaded), which the downloads are written from;
+  // the uploaded bytes are not needed any more, whatever save_upload says.
+  await storage.delete(imp.file_key);
+  if (processed - error === 0) {
+    throw new ImportFailure('no_valid_rows', processed === 0 ? 'the file has no data rows' : `all ${processed} rows are invalid; see the row errors`);
+  }
+}
+
+async function resumePoint(tx: Queryable, importId: string): Promise<Resume> {
+  const res = await tx.query<Resume>(
+    `SELECT coalesce((SELECT max(row) FROM import_rows WHERE import_id = $1), 0)::int AS "lastRow",
+       p.processed, p.error
+     FROM import_phases p WHERE p.import_id = $1 AND p.position = $2`,
+    [importId, POSITION],
+  );
+  return res.rows[0] ?? { lastRow: 0, processed: 0, error: 0 };
+}
+
+/**
+ * A problem with the file itself ends the import (no retry can help): the uploaded bytes are
+ * deleted now, since no attempt will read them again. Anything else (storage or database
+ * trouble) is rethrown as is, and the worker retries with the file still there.
+ */
+async function finalFailure(storage: Storage, key: string, err: unknown): Promise<unknown> {
+  let failure: ImportFailure | null = null;
+  if (err instanceof FileReadError) failure = new ImportFailure(err.code, err.message);
+  else if (err instanceof ImportFailure) failure = err;
+  else if (err instanceof AppError && err.code === 'not_found') {
+    failure = new ImportFailure('unreadable_file', 'the uploaded file is no longer in storage; create a new import');
+  }
+  if (!failure) return err;
+  await storage.delete(key).catch(() => undefined);
+  return failure;
+}
