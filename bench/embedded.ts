@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from './client.js';
+import { locationRows } from './data.js';
+import { freePort, startProcess, waitFor } from './processes.js';
+
+// Embedded mode, as `npm start` runs it: PGlite, API and worker in one process. Measures import
+// throughput, the API's latency while an import runs, and the latency of small sync creates.
+
+export interface EmbeddedResult {
+  rows: number;
+  ms: number;
+  getP50: number;
+  getP99: number;
+  getSamples: number;
+  syncP50: number;
+  syncP99: number;
+  peakMb: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
+};
+
+export async function embeddedBench(file: string, rows: number): Promise<EmbeddedResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-bench-'));
+  const port = await freePort();
+  const proc = startProcess('serve', { DATA_DIR: dataDir, PORT: String(port), WORKER_POLL_MS: '50' });
+  try {
+    await waitFor('the embedded service', () => /API key: (sk_\S+)/.test(proc.out()) && proc.out().includes('Imports API on'), 120_000);
+    const key = /API key: (sk_\S+)/.exec(proc.out())![1]!;
+    const client = new Client(`http://127.0.0.1:${port}`, key);
+    await client.syncImport('location', locationRows());
+
+    const t = performance.now();
+    const created = await client.request('POST', '/v1/imports', { resource: 'contact', action: 'merge', upload_mode: 'async' });
+    const latencies: number[] = [];
+    let done = false;
+    const probe = (async () => {
+      while (!done) {
+        const s = performance.now();
+        await client.request('GET', `/v1/imports/${created.id}`);
+        latencies.push(performance.now() - s);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const put = await fetch(created._upload_url, { method: 'PUT', body: fs.readFileSync(file) });
+    if (put.status >= 300) throw new Error(`upload → ${put.status}`);
+    const imp = await client.wait(created.id);
+    const ms = performance.now() - t;
+    done = true;
+    await probe;
+    if (imp.status !== 'completed') throw new Error(`embedded import ended ${imp.status}: ${imp.reason}`);
+
+    const sync: number[] = [];
+    const data = Array.from({ length: 1000 }, (_, i) => ({ external_id: `S${i}`, name: `Sync ${i}`, email: `s${i}@example.com`, locations: `L${i % 100}` }));
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      const r = await client.request('POST', '/v1/imports', { resource: 'contact', action: 'merge', upload_mode: 'sync', data });
+      sync.push(performance.now() - s);
+      await client.wait(r.id, 20);
+    }
+    return {
+      rows,
+      ms,
+      getP50: pct(latencies, 50),
+      getP99: pct(latencies, 99),
+      getSamples: latencies.length,
+      syncP50: pct(sync, 50),
+      syncP99: pct(sync, 99),
+      peakMb: proc.peakRssMb(),
+    };
+  } finally {
+    await proc.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
