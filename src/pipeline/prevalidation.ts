@@ -104,7 +104,10 @@ function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
 
 /** Makes any input storable as jsonb: no NUL characters, no lone surrogates, no non-finite numbers. */
 function cleanValue(v: unknown): unknown {
-  if (typeof v === 'string') return v.includes('\u0000') ? v.replace(/\u0000/g, '').toWellFormed() : v.toWellFormed();
+  if (typeof v === 'string') {
+    const s = v.includes('\u0000') ? v.replace(/\u0000/g, '') : v;
+    return s.isWellFormed() ? s : s.toWellFormed();
+  }
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
