@@ -18,8 +18,9 @@ const EnvSchema = z.object({
   SYNC_MAX_ROWS: int(10_000),
   SYNC_MAX_BYTES: int(10 * 1024 * 1024),
   UPLOAD_MAX_BYTES: int(512 * 1024 * 1024),
-  UPLOAD_URL_TTL_SECONDS: int(3600),
-  DOWNLOAD_URL_TTL_SECONDS: int(900),
+  UPLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  // S3 presigned URLs cannot live longer than 7 days.
+  DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(900),
   RETENTION_DAYS: int(30),
   MASS_DELETE_MAX_RATIO: ratio(0.5),
   BATCH_ROWS: z.coerce.number().int().min(1).default(5_000),

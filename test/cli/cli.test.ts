@@ -31,7 +31,9 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup?.());
 
-const cli = (...args: string[]) => spawnSync(TSX, ['src/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+// The first command creates the PGlite data directory (initdb in a fresh process): 5 s on an
+// idle machine, over a minute on a busy 2-core one. Generous budgets; nothing here measures speed.
+const cli = (...args: string[]) => spawnSync(TSX, ['src/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 });
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -48,7 +50,7 @@ describe('cli', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files']);
     expect(JSON.parse(cli('migrate').stdout).applied).toEqual([]);
-  });
+  }, 300_000);
 
   it('keys create --org prints one JSON line with the organization and key', () => {
     const res = cli('keys', 'create', '--org', 'Acme');

@@ -11,7 +11,9 @@ import type { TestProject } from 'vitest/node';
 // copy instead of running initdb and migrations again: a PGlite dump file by default, or a
 // template database on the Postgres server named by DATABASE_URL.
 
-export const TEMPLATE_DB = 'imports_test_template';
+// Named per run: two suites running at once against one server (two checkouts, or CI beside a
+// developer) must not drop or migrate each other's template.
+export const TEMPLATE_DB = `imports_test_template_${process.pid}`;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.DATABASE_URL;
@@ -27,7 +29,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrate(db);
     await db.close();
     project.provide('templateDb', TEMPLATE_DB);
-    return async () => {};
+    return async () => {
+      const a = new pg.Client({ connectionString: url });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+      await a.end();
+    };
   }
   const db = await openPglite(undefined);
   await migrate(db);
