@@ -76,8 +76,17 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ DATA_DIR: dataDir, DEMO_ORG: 'false', ...env });
   const storage = storageFromConfig(config);
   const runner = new Runner({ db, config, storage, log: silent });
-  const app = await buildApp({ db, config, storage });
-  await app.ready();
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ db, config, storage });
+    await app.ready();
+  } catch (err) {
+    // A suite whose setup fails never calls close(): leave no database or directory behind.
+    await db.close();
+    await drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const call: TestService['call'] = async (method, url, key, body) => {
     const res = await app.inject({
       method,
