@@ -28,18 +28,15 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-/** Postgres error codes that mean "the server went away; try again later". */
+/**
+ * The database went away (restart, failover, network): SQLSTATE class 08 and the shutdown codes,
+ * or node-postgres losing its socket. Only database errors count — a storage service's
+ * ECONNRESET is an ordinary failure, retried with back-off.
+ */
 export function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return (
-    code.startsWith('08') || // connection exception
-    code === '57P01' || // admin_shutdown
-    code === '57P02' ||
-    code === '57P03' || // cannot_connect_now
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ETIMEDOUT'
-  );
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|terminating connection|Client has encountered a connection error/i.test(message);
 }

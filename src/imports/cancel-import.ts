@@ -1,4 +1,6 @@
 import type { Db } from '../db/db.js';
+import type { Storage } from '../storage/storage.js';
+import { writeImportFiles } from './import-files.js';
 import { AppError } from '../errors.js';
 import { dropWorkingRows } from '../pipeline/working-rows.js';
 import type { Actor } from './create-import.js';
@@ -10,7 +12,7 @@ import { FINAL_STATUSES, type ImportStatus } from './import-types.js';
 // the attempt before committing and rolls back, so the running phase leaves no trace. That
 // worker then drops the working rows (it still holds their locks until it rolls back).
 
-export async function cancelImport(db: Db, actor: Actor, importId: string): Promise<void> {
+export async function cancelImport(db: Db, actor: Actor, importId: string, storage?: Storage): Promise<void> {
   await db.transaction(async (tx) => {
     const res = await tx.query<{ status: ImportStatus }>(
       'SELECT status FROM imports WHERE organization_id = $1 AND id = $2 FOR UPDATE',
@@ -31,7 +33,10 @@ export async function cancelImport(db: Db, actor: Actor, importId: string): Prom
       [importId, actor.apiKeyId],
     );
     await closeOpenPhases(tx, importId);
-    if (status !== 'processing') await dropWorkingRows(tx, importId);
+    if (status !== 'processing') {
+      await writeImportFiles(tx, storage, importId);
+      await dropWorkingRows(tx, importId);
+    }
     await refreshStats(tx, importId);
   });
 }

@@ -1,5 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
+import { writeImportFiles } from '../imports/import-files.js';
 import { dropWorkingRows } from '../pipeline/working-rows.js';
+import type { Storage } from '../storage/storage.js';
 import { findImportById } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
 
@@ -73,9 +75,11 @@ export async function failureCount(db: Queryable, importId: string): Promise<num
 }
 
 /** A canceled (or otherwise ended) import's working rows go once no phase holds them. */
-export async function dropRowsIfFinal(db: Db, importId: string): Promise<void> {
+export async function dropRowsIfFinal(db: Db, importId: string, storage?: Storage): Promise<void> {
   await db.transaction(async (tx) => {
     const res = await tx.query(`SELECT 1 FROM imports WHERE id = $1 AND status IN ('completed', 'failed', 'timed_out', 'expired')`, [importId]);
-    if (res.rowCount > 0) await dropWorkingRows(tx, importId);
+    if (res.rowCount === 0) return;
+    await writeImportFiles(tx, storage, importId); // the errors file of a canceled or timed-out import
+    await dropWorkingRows(tx, importId);
   });
 }

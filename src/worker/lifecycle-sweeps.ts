@@ -1,6 +1,8 @@
 import type { Db } from '../db/db.js';
 import { closeOpenPhases, refreshStats } from '../imports/import-store.js';
+import { writeImportFiles } from '../imports/import-files.js';
 import { dropWorkingRows } from '../pipeline/working-rows.js';
+import type { Storage } from '../storage/storage.js';
 
 // Sweeps over the import lifecycle, run periodically by every worker (they are idempotent and
 // safe to run concurrently):
@@ -29,13 +31,18 @@ export async function timeOutStaleImports(db: Db, maxSeconds: number): Promise<s
 }
 
 /** Drops the working rows of final imports whose worker has had `graceSeconds` to let go. */
-export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number): Promise<number> {
+export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number, storage?: Storage): Promise<number> {
   const res = await db.query<{ id: string }>(
     `SELECT i.id FROM imports i
      WHERE i.status IN ('completed', 'failed', 'timed_out', 'expired') AND i.updated_at < now() - make_interval(secs => $1)
        AND EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = i.id)`,
     [graceSeconds],
   );
-  for (const { id } of res.rows) await db.transaction((tx) => dropWorkingRows(tx, id));
+  for (const { id } of res.rows) {
+    await db.transaction(async (tx) => {
+      await writeImportFiles(tx, storage, id);
+      await dropWorkingRows(tx, id);
+    });
+  }
   return res.rowCount;
 }

@@ -82,7 +82,7 @@ export class Runner {
     const { db, config, log, storage } = this.deps;
     const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds);
     if (timedOut.length > 0) log.warn({ imports: timedOut }, 'imports timed out');
-    await dropAbandonedWorkingRows(db, 2 * config.worker.leaseSeconds);
+    await dropAbandonedWorkingRows(db, 2 * config.worker.leaseSeconds, storage);
     if (storage) await runFileSweeps(db, storage, config.ttl.retentionDays);
   }
 
@@ -138,7 +138,7 @@ export class Runner {
     }
     if (err instanceof LostLease) {
       log.warn({ import: imp.id, attempt: imp.attempt }, err.message);
-      await dropRowsIfFinal(db, imp.id);
+      await dropRowsIfFinal(db, imp.id, this.deps.storage);
       return;
     }
     if (err instanceof ImportFailure) {

@@ -22,7 +22,7 @@ export function cancelRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       },
       async (req) => {
         const actor = await actorOf(deps.db, req);
-        await cancelImport(deps.db, actor, req.params.id);
+        await cancelImport(deps.db, actor, req.params.id, deps.storage);
         return getImportView(deps.db, actor.organizationId, req.params.id);
       },
     );
