@@ -46,10 +46,7 @@ export class ColumnMapper {
   private readonly exact = new Map<string, string>();
   private readonly loose = new Map<string, string>();
 
-  constructor(
-    private readonly def: ResourceDefinition,
-    given: Record<string, string> | null,
-  ) {
+  constructor(def: ResourceDefinition, given: Record<string, string> | null) {
     this.explicit = given !== null && Object.keys(given).length > 0;
     if (this.explicit && given) {
       for (const [field, header] of Object.entries(given)) {

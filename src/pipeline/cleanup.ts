@@ -1,9 +1,6 @@
-import type { Queryable } from '../db/db.js';
-import { ImportFailure } from '../errors.js';
 import type { ImportRecord, Stats } from '../imports/import-types.js';
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Phase, PhaseOutcome } from './phase.js';
-import { phasePosition } from './phases.js';
 import { removeRecords, requiredBy } from './remove-records.js';
 import { countLiveRows, dropWorkingRows, sqlLiteral } from './working-rows.js';
 
@@ -23,9 +20,6 @@ export const cleanup: Phase = async (ctx) => {
 };
 
 async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0], total: number): Promise<PhaseOutcome> {
-  if ((await rowsProcessed(tx, imp.id)) === 0) {
-    throw new ImportFailure('no_valid_rows', 'no row of the overwrite reached processing, so nothing was deleted');
-  }
   const scope = scopeCondition(imp, def);
   const required = requiredBy(def, 't.id');
   const candidates = `SELECT t.id FROM ${def.table} t
@@ -54,15 +48,6 @@ async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0],
   return { total, error: 0, stats: { overwritten: removed.deleted, events: stats.events + removed.events } };
 }
 
-/** Rows that reached processing (its phase `total`), read from the phase record. */
-async function rowsProcessed(tx: Queryable, importId: string): Promise<number> {
-  const res = await tx.query<{ total: number }>('SELECT total FROM import_phases WHERE import_id = $1 AND position = $2', [
-    importId,
-    phasePosition('processing'),
-  ]);
-  return res.rows[0]?.total ?? 0;
-}
-
 /** Records the overwrite covers: the organization's, at the import's location for resources tied to one. */
 function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
   const org = 't.organization_id = $2';
@@ -71,14 +56,15 @@ function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
 }
 
 /**
- * Ids of the records any row of the file names: the id each row resolved to, and for rows
- * removed before they were resolved, every record matching their id or any of their lookup-key
- * values (generous on purpose: a doubtful mention keeps the record).
+ * Ids of the records any row of the file names (SPEC §3: by `id`, else by its first lookup key
+ * with a value): the id each resolved row got, and for rows removed before they were resolved,
+ * every record their naming key matches (all of them when it matched several).
  */
 function mentionedIds(def: ResourceDefinition): string {
   const byKey = [ID_FIELD, ...def.lookupKeys].map(
     (k) => `SELECT m.id FROM import_rows r JOIN ${def.table} m ON m.organization_id = $2 AND m.${k} = r.keys ->> ${sqlLiteral(k)}
-            WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_row_ids i WHERE i.import_id = $1 AND i.row = r.row)`,
+            WHERE r.import_id = $1 AND split_part(r.ident, ':', 1) = ${sqlLiteral(k)}
+              AND NOT EXISTS (SELECT 1 FROM import_row_ids i WHERE i.import_id = $1 AND i.row = r.row)`,
   );
   return [`SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $1`, ...byKey].join(' UNION ');
 }

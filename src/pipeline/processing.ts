@@ -1,3 +1,4 @@
+import { ImportFailure } from '../errors.js';
 import type { Phase } from './phase.js';
 import { removeRecords } from './remove-records.js';
 import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
@@ -9,17 +10,32 @@ import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-ro
 // removes the rows' records (references to them are cleared, see remove-records.ts).
 export const processing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
+  // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
+  // must not go on to delete everything).
+  if (total === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
   if (imp.action === 'delete') {
     const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
     return { total, error: 0, stats: { deleted: removed.deleted, events: removed.events } };
   }
   const cols = Object.keys(def.fields);
   const generated = new Set(def.generatedOnCreate ?? []);
+  const dependsOn = new Map(def.references.flatMap((r) => (typeof r.target === 'string' ? [] : [[r.field, r.target.by] as const])));
   const value = (c: string) => {
     const given = `(s.p).${c}`;
     const kept = `(s.old).${c}`;
-    if (generated.has(c)) return `CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given} ELSE coalesce(${kept}, 'SN-' || upper(right(s.id, 10))) END`;
-    return imp.action === 'overwrite' ? given : `CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given} ELSE ${kept} END`;
+    // Generated on create when not given (or given null); validation refuses clearing it later.
+    if (generated.has(c)) return `coalesce(CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given} END, ${kept}, 'SN-' || upper(right(s.id, 10)))`;
+    if (imp.action === 'overwrite') return given;
+    const byField = dependsOn.get(c);
+    // A reference whose target depends on another field (group.children by type) is emptied
+    // when that field changes and the row does not give new targets: the old ones are of the
+    // wrong kind now.
+    if (byField) {
+      return `CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given}
+                   WHEN s.vals ? ${sqlLiteral(byField)} AND (s.p).${byField} IS DISTINCT FROM (s.old).${byField} AND NOT s.is_new THEN '{}'
+                   ELSE ${kept} END`;
+    }
+    return `CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given} ELSE ${kept} END`;
   };
   const asJson = (alias: string) => `jsonb_build_object(${cols.map((c) => `${sqlLiteral(c)}, ${alias}.${c}`).join(', ')})`;
   const res = await tx.query<{ created: number; updated: number; unchanged: number; events: number }>(

@@ -21,21 +21,25 @@ export const validation: Phase = async ({ tx, imp, def }) => {
   return { total, error };
 };
 
+const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+
 async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
   // A required field is missing when it is absent on create (or on overwrite, which replaces
   // every field), and when it is explicitly cleared (JSON null) on any row.
   const mustHave = (f: string) =>
     `CASE WHEN (i.is_new OR $2 = 'overwrite') AND NOT (r.vals ? ${sqlLiteral(f)}) THEN ${sqlLiteral(f)}
           WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`;
+  // A generated field (asset serial_number) left empty or null is generated on create; on an
+  // existing record it cannot be cleared, since every record has one.
   const cannotClear = (def.generatedOnCreate ?? []).map(
-    (f) => `CASE WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`,
+    (f) => `CASE WHEN NOT i.is_new AND jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`,
   );
   const checks = [...def.requiredToCreate.map(mustHave), ...cannotClear];
   if (checks.length === 0) return 0;
   const res = await tx.query(
     `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
      SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
-       CASE WHEN m.is_new THEN 'Creating a ' || ${sqlLiteral(def.name)} || ' needs ' || m.field || ', and the row has no value for it.'
+       CASE WHEN m.is_new THEN 'Creating ' || ${sqlLiteral(article(def.name))} || ' needs ' || m.field || ', and the row has no value for it.'
             WHEN $2 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
             ELSE m.field || ' is required and cannot be cleared.' END
          || ' Required to create: ' || ${sqlLiteral(def.requiredToCreate.join(', '))} || '.',
