@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import { csvStream, jsonArrayStream } from '../files/index.js';
 import type { Storage } from '../storage/storage.js';
+import type { RowErrorView } from './read-imports.js';
 
 // The files an import keeps in storage, all under `imports/<organization>/<import>/`:
 //
@@ -147,14 +148,7 @@ interface RawRow {
   raw: Record<string, unknown>;
 }
 
-interface ErrorRow {
-  row: number;
-  phase: string;
-  code: string;
-  field: string | null;
-  message: string;
-  data: Record<string, unknown> | null;
-}
+type ErrorRow = RowErrorView;
 
 /** Pages through a table by row number (keyset), so memory holds one page whatever the size. */
 async function* pages<T extends { row: number }>(tx: Queryable, sql: string, importId: string): AsyncGenerator<T> {

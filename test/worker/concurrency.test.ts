@@ -27,7 +27,7 @@ pgOnly('many workers', () => {
     const scratch = await createScratchDatabase(inject('templateDb'));
     ({ url, drop } = scratch);
     db = await openPostgres(url, { max: 4 });
-    const config = loadConfig({ ...{ DATABASE_URL: url }, DATA_DIR: dataDir });
+    const config = loadConfig({ DATABASE_URL: url, DATA_DIR: dataDir });
     app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {

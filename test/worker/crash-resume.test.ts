@@ -31,7 +31,7 @@ pgOnly('worker crashes', () => {
     url = scratch.url;
     drop = scratch.drop;
     db = await openPostgres(url, { max: 4 });
-    const config = loadConfig({ ...{ DATABASE_URL: url, SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024) }, DATA_DIR: dataDir });
+    const config = loadConfig({ DATABASE_URL: url, SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024), DATA_DIR: dataDir });
     app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {

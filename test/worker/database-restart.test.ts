@@ -27,7 +27,7 @@ withServer('database restart', () => {
     pg = await startPrivatePostgres();
     db = await openPostgres(pg.url, { max: 2 });
     await migrate(db);
-    const config = loadConfig({ ...{ DATABASE_URL: pg.url }, DATA_DIR: dataDir });
+    const config = loadConfig({ DATABASE_URL: pg.url, DATA_DIR: dataDir });
     app = await buildApp({ db, config, storage: storageFromConfig(config) });
   });
   afterAll(async () => {
