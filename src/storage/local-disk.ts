@@ -48,12 +48,15 @@ export class LocalDiskStorage implements Storage {
   async put(key: string, body: NodeJS.ReadableStream, opts: { maxBytes: number; contentType?: string }): Promise<PutResult> {
     const target = safeKeyPath(this.root, key);
     const meter = new ByteMeter(opts.maxBytes);
-    await mkdir(this.tmpDir, { recursive: true });
-    this.sweepOnce();
-    const tmp = join(this.tmpDir, `${randomUUID()}.part`);
+    // Take hold of the body before the first await: a source that fails while the directory
+    // is being made must reach the meter, not become an uncaught 'error' event.
     const detach = feed(body, meter);
-    const file = createWriteStream(tmp, { flags: 'wx' });
+    const tmp = join(this.tmpDir, `${randomUUID()}.part`);
+    let file: ReturnType<typeof createWriteStream> | null = null;
     try {
+      await mkdir(this.tmpDir, { recursive: true });
+      this.sweepOnce();
+      file = createWriteStream(tmp, { flags: 'wx' });
       await pipeline(meter, file);
       await this.moveIntoPlace(tmp, target);
       detach(false);
@@ -61,7 +64,7 @@ export class LocalDiskStorage implements Storage {
     } catch (err) {
       detach(true);
       meter.destroy();
-      if (!file.closed) await once(file, 'close').catch(() => undefined); // never race the file's own open
+      if (file && !file.closed) await once(file, 'close').catch(() => undefined); // never race the file's own open
       await rm(tmp, { force: true }).catch(() => undefined);
       throw meter.failure ?? err;
     }

@@ -99,6 +99,9 @@ export function feed(body: NodeJS.ReadableStream, meter: ByteMeter): (abandon: b
     if (abandon) {
       body.unpipe(meter);
       body.pause();
+      // The caller stops reading; an error the source raises later (a client hanging up) has
+      // nobody left to tell, and must not crash the process as an unhandled 'error' event.
+      body.on('error', () => {});
     }
   };
 }
