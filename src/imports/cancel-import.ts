@@ -27,8 +27,7 @@ export async function cancelImport(db: Db, actor: Actor, importId: string, stora
     }
     await tx.query(
       `UPDATE imports SET status = 'failed', reason = 'canceled', attempt = attempt + 1, updated_by = $2, updated_at = now(),
-         lease_owner = NULL, lease_expires_at = NULL,
-         has_errors_file = EXISTS (SELECT 1 FROM import_errors WHERE import_id = $1)
+         lease_owner = NULL, lease_expires_at = NULL
        WHERE id = $1`,
       [importId, actor.apiKeyId],
     );

@@ -1,6 +1,7 @@
-import type { ImportRecord, Stats } from '../imports/import-types.js';
+import type { Stats } from '../imports/import-types.js';
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Phase, PhaseOutcome } from './phase.js';
+import { scopeCondition } from './overwrite-scope.js';
 import { removeRecords, requiredBy } from './remove-records.js';
 import { countLiveRows, dropWorkingRows, sqlLiteral } from './working-rows.js';
 
@@ -24,15 +25,12 @@ async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0],
   const required = requiredBy(def, 't.id');
   const candidates = `SELECT t.id FROM ${def.table} t
     WHERE ${scope} AND t.id NOT IN (${mentionedIds(def)})${required ? ` AND NOT (${required})` : ''}`;
-  const res = await tx.query<{ doomed: number; existing: number; stats: Stats }>(
-    `SELECT (SELECT count(*) FROM (${candidates}) c)::int AS doomed,
-            (SELECT count(*) FROM ${def.table} t WHERE ${scope})::int AS existing,
-            (SELECT stats FROM imports WHERE id = $1) AS stats`,
+  const res = await tx.query<{ doomed: number; existing_before: number; stats: Stats }>(
+    `SELECT (SELECT count(*) FROM (${candidates}) c)::int AS doomed, i.scope_count_before AS existing_before, i.stats
+     FROM imports i WHERE i.id = $1`,
     [imp.id, imp.organization_id],
   );
-  const { doomed, existing, stats } = res.rows[0]!;
-  // Records this import created are in scope now, but were not among the existing ones.
-  const existingBefore = existing - stats.created;
+  const { doomed, existing_before: existingBefore, stats } = res.rows[0]!;
   const ratio = existingBefore > 0 ? doomed / existingBefore : 0;
   if (doomed > 0 && ratio > config.limits.massDeleteMaxRatio && !imp.allow_mass_delete) {
     const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
@@ -46,13 +44,6 @@ async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0],
   }
   const removed = await removeRecords(tx, imp, def, candidates);
   return { total, error: 0, stats: { overwritten: removed.deleted, events: stats.events + removed.events } };
-}
-
-/** Records the overwrite covers: the organization's, at the import's location for resources tied to one. */
-function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
-  const org = 't.organization_id = $2';
-  // location_id was checked at creation to be one of the organization's location ids.
-  return def.locationField && imp.location_id ? `${org} AND t.${def.locationField} = ${sqlLiteral(imp.location_id)}` : org;
 }
 
 /**

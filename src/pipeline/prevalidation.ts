@@ -31,13 +31,7 @@ export function createPrevalidator(opts: {
   function stageOne(src: SourceRow): { staged: StagedRow; error: RowError | null } {
     const raw = cleanValue(src.values) as Record<string, unknown>;
     const parseError = raw.__parse_error;
-    if (typeof parseError === 'string') {
-      delete raw.__parse_error;
-      return {
-        staged: { row: src.row, raw, vals: null, keys: {}, ident: null },
-        error: { row: src.row, code: 'parse_error', field: null, message: parseError, data: raw },
-      };
-    }
+    if (typeof parseError === 'string') delete raw.__parse_error;
     const given: Record<string, unknown> = {};
     for (const [header, value] of Object.entries(raw)) {
       const field = mapper.fieldOf(header);
@@ -46,9 +40,13 @@ export function createPrevalidator(opts: {
       given[field] = value;
     }
     if (locationId && def.locationField && !(def.locationField in given)) given[def.locationField] = locationId;
+    // Identity is kept even for rows rejected here: overwrite must not delete what they name.
     const keys = identityKeys(def, identitySources, given);
     const ident = identitySources.find((k) => k in keys);
     const staged: StagedRow = { row: src.row, raw, vals: null, keys, ident: ident ? `${ident}:${keys[ident]}` : null };
+    if (typeof parseError === 'string') {
+      return { staged, error: { row: src.row, code: 'parse_error', field: null, message: parseError, data: raw } };
+    }
     const parsed = schema.safeParse(given);
     if (!parsed.success) return { staged, error: invalidValue(src.row, raw, parsed.error) };
     staged.vals = stripUndefined(parsed.data);

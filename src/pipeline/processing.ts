@@ -1,6 +1,7 @@
 import { ImportFailure } from '../errors.js';
 import type { Phase } from './phase.js';
 import { removeRecords } from './remove-records.js';
+import { recordScopeCount } from './overwrite-scope.js';
 import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
@@ -17,6 +18,7 @@ export const processing: Phase = async ({ tx, imp, def }) => {
     const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
     return { total, error: 0, stats: { deleted: removed.deleted, events: removed.events } };
   }
+  if (imp.action === 'overwrite') await recordScopeCount(tx, imp, def);
   const cols = Object.keys(def.fields);
   const generated = new Set(def.generatedOnCreate ?? []);
   const dependsOn = new Map(def.references.flatMap((r) => (typeof r.target === 'string' ? [] : [[r.field, r.target.by] as const])));

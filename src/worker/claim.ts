@@ -9,14 +9,16 @@ import type { ImportRecord } from '../imports/import-types.js';
 // none processing — preferring organizations with the fewest imports processing, so one busy
 // organization cannot starve the others — or an import whose lease expired (its worker died).
 // SKIP LOCKED keeps racing workers apart; the partial unique index on processing imports makes
-// the one-per-(organization, resource) rule hold even when two claims race.
+// the one-per-(organization, resource) rule hold even when two claims race. The processing clock
+// restarts when an import leaves the queue (time spent waiting there does not count), but not
+// on a takeover, so an import that keeps killing its workers still times out.
 
 export async function claimNext(db: Queryable, workerId: string, leaseSeconds: number): Promise<ImportRecord | null> {
   try {
     const res = await db.query<{ id: string }>(
       `UPDATE imports SET status = 'processing', attempt = attempt + 1, lease_owner = $1,
          lease_expires_at = now() + make_interval(secs => $2), updated_at = now(),
-         processing_started_at = coalesce(processing_started_at, now())
+         processing_started_at = CASE WHEN status = 'queued' THEN now() ELSE processing_started_at END
        WHERE id = (
          SELECT i.id FROM imports i
          WHERE i.run_after <= now() AND (

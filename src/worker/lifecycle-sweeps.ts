@@ -16,8 +16,7 @@ export async function timeOutStaleImports(db: Db, maxSeconds: number): Promise<s
   return db.transaction(async (tx) => {
     const res = await tx.query<{ id: string }>(
       `UPDATE imports SET status = 'timed_out', reason = 'timed_out: processing ran past ' || $1::int || ' seconds; the running phase was rolled back',
-         attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
-         has_errors_file = EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = imports.id)
+         attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
        WHERE status = 'processing' AND processing_started_at < now() - make_interval(secs => $1)
        RETURNING id`,
       [maxSeconds],

@@ -48,6 +48,29 @@ describe('overwrite', () => {
     expect((await t.byKey('item')).has('I2')).toBe(true);
   });
 
+  it('a row with a parse error (too many cells) still mentions its record, which is kept', async () => {
+    const t = await freshOrg();
+    await t.merge('item', items(4));
+    const csv = 'external_id,name\nI1,a\nI2,b\nI3,c\nI4,d,EXTRA\n';
+    const imp = await t.run('item', 'overwrite', `data:text/csv;base64,${Buffer.from(csv).toString('base64')}`);
+    expect(imp.stats).toMatchObject({ total: 4, updated: 3, errors: 1, overwritten: 0 });
+    expect((await t.errors(imp.id))[0]).toMatchObject({ row: 4, code: 'parse_error' });
+    expect((await t.byKey('item')).has('I4')).toBe(true);
+  });
+
+  it('the mass-delete guard counts the records that existed at the location before the import', async () => {
+    const t = await freshOrg();
+    await t.merge('location', [place('L'), place('M')]);
+    await t.merge('item', [{ external_id: 'IT', name: 'Laptop' }]);
+    const loc = await t.byKey('location');
+    await t.merge('asset', Array.from({ length: 10 }, (_, i) => ({ external_id: `A${i}`, item: 'IT', location: 'L' })));
+    // Ten new assets placed elsewhere, and none of the ten at L named: cleanup would delete all of them.
+    const rows = Array.from({ length: 10 }, (_, i) => ({ external_id: `B${i}`, item: 'IT', location: 'M' }));
+    const imp = await t.run('asset', 'overwrite', rows, { location_id: loc.get('L').id });
+    expect(imp.reason).toMatch(/^mass_delete_refused: cleanup would delete 10 of 10/);
+    expect((await t.records('asset')).length).toBe(20);
+  });
+
   it('an empty file, or one with no valid row, fails and deletes nothing', async () => {
     const t = await freshOrg();
     await t.merge('item', items(3));
