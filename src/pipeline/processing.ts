@@ -1,7 +1,11 @@
 import { ImportFailure } from '../errors.js';
+import type { Queryable } from '../db/db.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import type { ResourceDefinition } from '../resources/resource.js';
 import type { Phase } from './phase.js';
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
+import { lockReferenceTargets } from './reference-locks.js';
 import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
@@ -16,9 +20,11 @@ export const processing: Phase = async ({ tx, imp, def }) => {
   if (total === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
   if (imp.action === 'delete') {
     const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
-    return { total, error: 0, stats: { deleted: removed.deleted, events: removed.events } };
+    const error = await reportKept(tx, imp, def, removed.kept);
+    return { total, error, stats: { deleted: removed.deleted, events: removed.events } };
   }
   if (imp.action === 'overwrite') await recordScopeCount(tx, imp, def);
+  const vanished = await lockReferenceTargets(tx, imp, def);
   const cols = Object.keys(def.fields);
   const generated = new Set(def.generatedOnCreate ?? []);
   const dependsOn = new Map(def.references.flatMap((r) => (typeof r.target === 'string' ? [] : [[r.field, r.target.by] as const])));
@@ -77,5 +83,18 @@ export const processing: Phase = async ({ tx, imp, def }) => {
     [imp.id, imp.organization_id],
   );
   const c = res.rows[0] ?? { created: 0, updated: 0, unchanged: 0, events: 0 };
-  return { total, error: 0, stats: { created: c.created, updated: c.updated, unchanged: c.unchanged, events: c.events } };
+  return { total, error: vanished, stats: { created: c.created, updated: c.updated, unchanged: c.unchanged, events: c.events } };
 };
+
+/** Rows whose record became required by another one after validation checked it (a concurrent import). */
+async function reportKept(tx: Queryable, imp: ImportRecord, def: ResourceDefinition, kept: string[]): Promise<number> {
+  if (kept.length === 0) return 0;
+  const res = await tx.query(
+    `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT $1, r.row, 'processing', 'still_referenced', NULL,
+            ${sqlLiteral(def.name)} || ' ' || i.record_id || ' came to be required by another record while this import ran, so it was not deleted.', r.raw
+     FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW} AND i.record_id = ANY($2::text[])`,
+    [imp.id, kept],
+  );
+  return res.rowCount;
+}

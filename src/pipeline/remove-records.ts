@@ -28,18 +28,20 @@ export function referrersOf(target: ResourceDefinition): Referrer[] {
   );
 }
 
-/** SQL condition: record `alias`.id is required by a record of another resource. `$2` = organization. */
-export function requiredBy(target: ResourceDefinition, idExpr: string): string | null {
+/** SQL condition: record `idExpr` is required by a record of another resource. `org` = organization parameter. */
+export function requiredBy(target: ResourceDefinition, idExpr: string, org = '$2'): string | null {
   const req = referrersOf(target).filter((r) => r.required);
   if (req.length === 0) return null;
   return req
-    .map((r) => `EXISTS (SELECT 1 FROM ${r.def.table} x WHERE x.organization_id = $2 AND x.${r.ref.field} = ${idExpr})`)
+    .map((r) => `EXISTS (SELECT 1 FROM ${r.def.table} x WHERE x.organization_id = ${org} AND x.${r.ref.field} = ${idExpr})`)
     .join(' OR ');
 }
 
 export interface Removal {
   deleted: number;
   events: number;
+  /** Ids spared because another record came to require them while this import ran. */
+  kept: string[];
 }
 
 /**
@@ -54,6 +56,13 @@ export async function removeRecords(tx: Queryable, imp: ImportRecord, def: Resou
     `INSERT INTO doomed (id) SELECT DISTINCT ids.id FROM (${idsSql}) AS ids(id) WHERE ids.id IS NOT NULL`,
     idsSql.includes('$2') ? params : params.slice(0, 1),
   );
+  // Lock the doomed records before looking at who requires them: an import writing a reference
+  // to one (it holds FOR KEY SHARE) finishes first, and no new reference can appear after.
+  await tx.query(`SELECT t.id FROM ${def.table} t JOIN doomed d ON d.id = t.id ORDER BY t.id FOR UPDATE OF t`);
+  const required = requiredBy(def, 'd.id', '$1');
+  const kept = required
+    ? (await tx.query<{ id: string }>(`DELETE FROM doomed d WHERE ${required} RETURNING d.id`, [imp.organization_id])).rows.map((r) => r.id)
+    : [];
   let events = 0;
   for (const r of referrersOf(def).filter((x) => !x.required)) {
     const f = r.ref.field;
@@ -89,5 +98,5 @@ export async function removeRecords(tx: Queryable, imp: ImportRecord, def: Resou
     params,
   );
   const deleted = res.rows[0]?.n ?? 0;
-  return { deleted, events: events + deleted };
+  return { deleted, events: events + deleted, kept };
 }

@@ -1,0 +1,47 @@
+import type { Queryable } from '../db/db.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import { getResource } from '../resources/index.js';
+import { referenceTargets, type ResourceDefinition } from '../resources/resource.js';
+import { LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+
+// Imports of different resources of one organization run at the same time, and validation
+// resolved references in an earlier transaction. Before processing writes references, it locks
+// their targets FOR KEY SHARE (a delete of a target now waits for this import, or has already
+// happened); a row whose target vanished in between is removed as an invalid reference.
+
+export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+  if (def.references.length === 0) return 0;
+  const fields = def.references.map((r) => sqlLiteral(r.field)).join(', ');
+  const targets = [...new Set(def.references.flatMap(referenceTargets))].map(getResource);
+  // One CTE per target table: a locking clause is not allowed inside a UNION.
+  const locks = targets
+    .map(
+      (t, n) => `lock_${n} AS (SELECT t.id FROM ${t.table} t
+                 WHERE t.organization_id = $2 AND t.id IN (SELECT w.id FROM wanted w WHERE starts_with(w.id, ${sqlLiteral(t.prefix)}))
+                 FOR KEY SHARE)`,
+    )
+    .join(', ');
+  const locked = targets.map((_, n) => `SELECT id FROM lock_${n}`).join(' UNION ALL ');
+  const res = await tx.query(
+    `WITH wanted AS (
+       SELECT r.row, e.key AS field, x.id
+       FROM ${RESOLVED_ROWS}
+       JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
+       CROSS JOIN LATERAL jsonb_each(f.refs) AS e(key, value)
+       CROSS JOIN LATERAL (
+         SELECT e.value #>> '{}' AS id WHERE jsonb_typeof(e.value) = 'string'
+         UNION ALL
+         SELECT a FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.value) = 'array' THEN e.value END) AS a
+       ) x
+       WHERE ${LIVE_ROW} AND e.key IN (${fields})
+     ), ${locks}, locked AS (${locked}), vanished AS (
+       SELECT DISTINCT ON (w.row) w.row, w.field, w.id FROM wanted w WHERE w.id NOT IN (SELECT id FROM locked) ORDER BY w.row, w.field
+     )
+     INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT $1, v.row, 'processing', 'invalid_reference', v.field,
+            v.field || ': ' || v.id || ' was deleted while this import ran; import the row again once it exists.', r.raw
+     FROM vanished v JOIN import_rows r ON r.import_id = $1 AND r.row = v.row`,
+    [imp.id, imp.organization_id],
+  );
+  return res.rowCount;
+}
