@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_PREFIX: z.string().optional(),
   DEMO_ORG: z.enum(['true', 'false']).default('true'),
+  RATE_LIMIT_PER_MINUTE: int(1200),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -62,6 +63,8 @@ export interface Config {
   storage: Env['STORAGE'];
   s3: { bucket?: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix?: string };
   demoOrg: boolean;
+  /** Requests per minute per API key (per client IP without one); 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       prefix: e.S3_PREFIX,
     },
     demoOrg: e.DEMO_ORG === 'true',
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     ...overrides,
   };
   return Object.freeze(config);

@@ -14,6 +14,7 @@ import { AppError, toHttpError } from '../errors.js';
 import { loadSigningKeys } from '../storage/load-signing-keys.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
+import { registerRateLimit } from './rate-limit.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
@@ -48,6 +49,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  await registerRateLimit(app, config.rateLimitPerMinute);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
