@@ -19,7 +19,3 @@ export function phaseMode(position: number, uploadMode: 'sync' | 'async'): 'sync
   if (!p) throw new Error(`no phase at position ${position}`);
   return p.mode === 'upload' ? uploadMode : 'async';
 }
-
-export function phasePosition(name: PhaseName): number {
-  return PHASES.findIndex((p) => p.name === name);
-}

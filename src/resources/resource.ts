@@ -53,10 +53,6 @@ export function rowSchema(def: ResourceDefinition): z.ZodObject {
   return z.object(shape);
 }
 
-export function referenceOf(def: ResourceDefinition, field: string): ReferenceSpec | undefined {
-  return def.references.find((r) => r.field === field);
-}
-
 export function referenceTargets(ref: ReferenceSpec): ResourceName[] {
   return typeof ref.target === 'string' ? [ref.target] : [...new Set(Object.values(ref.target.map))];
 }

@@ -135,15 +135,7 @@ export const codes = (errors: RowErrorView[]): [number, ErrorCode][] => errors.m
 
 export const zeroStats: Stats = { total: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, overwritten: 0, duplicates: 0, errors: 0, events: 0 };
 
-export const place = (code: string, extra: Row = {}): Row => ({
-  external_id: code,
-  code,
-  name: `Place ${code}`,
-  address_line1: '1 Main St',
-  city: 'Springfield',
-  country: 'US',
-  ...extra,
-});
+export { place } from '../support/imports.js';
 
 /** The id of a seeded record, failing loudly when the seed did not create it. */
 export function idOf(ids: Map<string, string>, ext: string): string {

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/pg.js';
-import { buildApp } from '../../src/http/app.js';
-import { storageFromConfig } from '../../src/storage/from-config.js';
-import { sharedDataDir } from '../support/processes.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { claimNext } from '../../src/worker/claim.js';
 import { spawnWorker, until } from '../support/processes.js';
-import { createScratchDatabase } from '../support/service.js';
+import { startSharedApi, type SharedApi } from '../support/shared-api.js';
 
 // Many workers on one PostgreSQL: claims never collide, one import per (organization, resource)
 // processes at a time, and one organization's queue does not starve another's.
@@ -18,23 +13,15 @@ const pgOnly = describe.skipIf(!process.env.DATABASE_URL);
 
 let db: Db;
 let url: string;
-let drop: () => Promise<void>;
-let app: Awaited<ReturnType<typeof buildApp>>;
-const dataDir = sharedDataDir();
+let app: SharedApi['app'];
+let shared: SharedApi;
 
 pgOnly('many workers', () => {
   beforeAll(async () => {
-    const scratch = await createScratchDatabase(inject('templateDb'));
-    ({ url, drop } = scratch);
-    db = await openPostgres(url, { max: 4 });
-    const config = loadConfig({ DATABASE_URL: url, DATA_DIR: dataDir });
-    app = await buildApp({ db, config, storage: storageFromConfig(config) });
+    shared = await startSharedApi();
+    ({ db, url, app } = shared);
   });
-  afterAll(async () => {
-    await app?.close();
-    await db?.close();
-    await drop?.();
-  });
+  afterAll(async () => shared?.close());
 
   const rows = (resource: string, n: number, tag: string) =>
     Array.from({ length: n }, (_, i) => (resource === 'item' ? { external_id: `${tag}${i}`, name: `Item ${i}` } : { external_id: `${tag}${i}`, name: `Person ${i}` }));

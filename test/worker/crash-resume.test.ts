@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/db.js';
-import { openPostgres } from '../../src/db/pg.js';
-import { buildApp } from '../../src/http/app.js';
-import { storageFromConfig } from '../../src/storage/from-config.js';
-import { sharedDataDir } from '../support/processes.js';
 import { PHASES } from '../../src/pipeline/phases.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { spawnWorker, until } from '../support/processes.js';
-import { createScratchDatabase } from '../support/service.js';
+import { startSharedApi, type SharedApi } from '../support/shared-api.js';
 
 // SPEC §11 "nothing lost": real worker processes are SIGKILLed at every checkpoint (before and
 // after each phase's commit) and at random moments; each disturbed run must end with exactly the
@@ -21,24 +15,15 @@ const pgOnly = describe.skipIf(!process.env.DATABASE_URL);
 
 let db: Db;
 let url: string;
-let drop: () => Promise<void>;
-let app: Awaited<ReturnType<typeof buildApp>>;
-const dataDir = sharedDataDir();
+let app: SharedApi['app'];
+let shared: SharedApi;
 
 pgOnly('worker crashes', () => {
   beforeAll(async () => {
-    const scratch = await createScratchDatabase(inject('templateDb'));
-    url = scratch.url;
-    drop = scratch.drop;
-    db = await openPostgres(url, { max: 4 });
-    const config = loadConfig({ DATABASE_URL: url, SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024), DATA_DIR: dataDir });
-    app = await buildApp({ db, config, storage: storageFromConfig(config) });
+    shared = await startSharedApi({ SYNC_MAX_ROWS: '20000', SYNC_MAX_BYTES: String(20 * 1024 * 1024) });
+    ({ db, url, app } = shared);
   });
-  afterAll(async () => {
-    await app?.close();
-    await db?.close();
-    await drop?.();
-  });
+  afterAll(async () => shared?.close());
 
   const N = 6000;
   const initial = Array.from({ length: N / 2 }, (_, i) => ({ external_id: `I${i}`, name: `Item ${i}`, sku: `S${i % 2900}`, value: i }));
