@@ -8,7 +8,8 @@ import { writeContactsCsv } from './data.js';
 import { embeddedBench, type EmbeddedResult } from './embedded.js';
 import { ServiceBench, type ServiceResult } from './service-scenarios.js';
 
-// npm run bench -- [--rows 100000[,1000000]] [--database-url postgres://…] [--embedded-rows 100000] [--out bench/RESULTS.md]
+// npm run bench -- [--rows 100000[,1000000]] [--database-url postgres://…] [--embedded-rows 100000] [--skip-embedded]
+//                   [--scenarios empty,half-full,overwrite] [--out bench/RESULTS.md]
 //
 // On one Postgres, in one run, alternating the systems: raw COPY of the file, a hand-written SQL
 // merge, and the service (async import: create → upload → completed) merging into an empty
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'embedded-rows': { type: 'string', default: '100000' },
     'skip-embedded': { type: 'boolean', default: false },
+    /** Service scenarios to run, comma-separated (default all): empty, half-full, overwrite. */
+    scenarios: { type: 'string', default: 'empty,half-full,overwrite' },
     out: { type: 'string' },
   },
 });
@@ -57,11 +60,13 @@ async function benchSize(rows: number): Promise<SizeResult> {
     const empty = await svc.organization();
     const halfFull = await svc.organization(half);
     const service: ServiceResult[] = [];
-    for (const [name, client, action] of [
-      ['merge into empty', empty, 'merge'],
-      ['merge into half-full', halfFull, 'merge'],
-      ['overwrite', halfFull, 'overwrite'],
+    const wanted = new Set(values.scenarios!.split(','));
+    for (const [key, name, client, action] of [
+      ['empty', 'merge into empty', empty, 'merge'],
+      ['half-full', 'merge into half-full', halfFull, 'merge'],
+      ['overwrite', 'overwrite', halfFull, 'overwrite'],
     ] as const) {
+      if (!wanted.has(key)) continue;
       const r = await svc.run(name, client, file, action);
       console.error(`service ${name.padEnd(22)} ${fmt(r.ms)}  worker peak ${r.workerPeakMb} MB  ${r.status}`);
       service.push(r);

@@ -43,10 +43,14 @@ export function naming(sources: IdentitySource[], col: 'c' | 'id' | 'key' | 'val
   return `(CASE ${sources.map((s) => `WHEN ${has(s)} THEN ${pick(s)}`).join(' ')} END)`;
 }
 
-/** Number of distinct records that the row's keys name uniquely; more than one = keys disagree. */
-export function distinctUniqueMatches(sources: IdentitySource[]): string {
-  const ids = sources.map((s) => `CASE WHEN ${s.alias}.c = 1 THEN ${s.alias}.id END`).join(', ');
-  return `(SELECT count(DISTINCT x) FROM unnest(ARRAY[${ids}]::text[]) AS x)`;
+/**
+ * True when two of the row's keys each name a single record but not the same one. Pairwise
+ * comparisons rather than a count over an unnest: this runs once per row of the file.
+ */
+export function keysDisagree(sources: IdentitySource[]): string {
+  const unique = (s: IdentitySource) => `CASE WHEN ${s.alias}.c = 1 THEN ${s.alias}.id END`;
+  const pairs = sources.flatMap((a, i) => sources.slice(i + 1).map((b) => `coalesce(${unique(a)} <> ${unique(b)}, false)`));
+  return pairs.length === 0 ? 'false' : `(${pairs.join(' OR ')})`;
 }
 
 export function uniqueMatchList(sources: IdentitySource[]): string {

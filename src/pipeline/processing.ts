@@ -48,21 +48,22 @@ export const processing: Phase = async ({ tx, imp, def }) => {
   const asJson = (alias: string) => `jsonb_build_object(${cols.map((c) => `${sqlLiteral(c)}, ${alias}.${c}`).join(', ')})`;
   const res = await tx.query<{ created: number; updated: number; unchanged: number; events: number }>(
     `WITH src AS (
-       SELECT r.row, i.record_id AS id, i.is_new, r.vals,
-              jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(f.refs, '{}'::jsonb)) AS p,
-              t AS old
+       SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
        FROM ${RESOLVED_ROWS}
        LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
        LEFT JOIN ${def.table} t ON t.id = i.record_id AND t.organization_id = $2
+       -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+       -- every (s.p).field below would call jsonb_populate_record again.
+       CROSS JOIN LATERAL jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(f.refs, '{}'::jsonb)) p
        WHERE ${LIVE_ROW}
      ), next AS (
-       SELECT s.id, s.is_new, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')},
-              CASE WHEN s.is_new THEN NULL ELSE ${asJson('(s.old)')} END AS before
+       SELECT s.id, s.is_new, s.old, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')}
        FROM src s
-     ), diff AS (
-       SELECT n.*, ${asJson('n')} AS after FROM next n
      ), changes AS (
-       SELECT d.*, (d.is_new OR d.before IS DISTINCT FROM d.after) AS changed FROM diff d
+       -- Compared column by column; the JSON of before/after is built only for the rows that
+       -- changed, in the events insert.
+       SELECT n.*, (n.is_new OR ROW(${cols.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM ROW(${cols.map((c) => `(n.old).${c}`).join(', ')})) AS changed
+       FROM next n
      ), written AS (
        INSERT INTO ${def.table} AS t (organization_id, id, ${cols.join(', ')}, created_at, updated_at)
        SELECT $2, c.id, ${cols.map((c) => `c.${c}`).join(', ')}, now(), now() FROM changes c WHERE c.changed
@@ -71,7 +72,8 @@ export const processing: Phase = async ({ tx, imp, def }) => {
      ), events AS (  -- data-modifying CTEs run to completion whether read or not
        INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
        SELECT gen_id('evt_'), $2, $1, ${sqlLiteral(def.name)}, c.id,
-              CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, c.after
+              CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END,
+              CASE WHEN c.is_new THEN NULL ELSE ${asJson('(c.old)')} END, ${asJson('c')}
        FROM changes c WHERE c.changed
        RETURNING 1
      )

@@ -1,5 +1,5 @@
 import type { Phase } from './phase.js';
-import { distinctUniqueMatches, has, identityJoins, identitySources, naming, uniqueMatchList } from './identity-sql.js';
+import { has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
 import { analyzeWorkingRows, countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
@@ -25,7 +25,7 @@ export const transforming: Phase = async ({ tx, imp, def }) => {
            WHEN NOT (${sources.map(has).join(' OR ')}) THEN 'missing_identity'
            WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN 'not_found'
            WHEN ${namingCount} > 1 THEN 'ambiguous_identity'
-           WHEN ${distinctUniqueMatches(sources)} > 1 THEN 'ambiguous_identity'
+           WHEN ${keysDisagree(sources)} THEN 'ambiguous_identity'
            WHEN ${namingCount} IS NULL AND $3 = 'delete' THEN 'not_found'
          END AS code,
          CASE WHEN ${sources.map(has).join(' OR ')} THEN ${naming(sources, 'key')} END AS field,
@@ -37,7 +37,7 @@ export const transforming: Phase = async ({ tx, imp, def }) => {
            WHEN ${namingCount} > 1 THEN
              ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '" matches ' || ${namingCount}
                || ' records; give the id or a key that matches exactly one ' || ${noun} || '.'
-           WHEN ${distinctUniqueMatches(sources)} > 1 THEN
+           WHEN ${keysDisagree(sources)} THEN
              'The row''s keys name different records: ' || ${uniqueMatchList(sources)} || '.'
            ELSE
              'No ' || ${noun} || ' matches ' || ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '".'

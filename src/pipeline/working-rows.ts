@@ -14,8 +14,19 @@ export const LIVE_ROW = `r.import_id = $1 AND NOT EXISTS (
 /** Live rows with the record transforming resolved them to: `r` (import_rows) and `i` (import_row_ids). */
 export const RESOLVED_ROWS = `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row`;
 
+/**
+ * Rows no phase has removed. Once prevalidation completed, every staged row is counted in its
+ * total and every removed one has exactly one row error, so a subtraction replaces the
+ * anti-join over all staged rows that each phase would otherwise pay for.
+ */
 export async function countLiveRows(tx: Queryable, importId: string): Promise<number> {
-  const res = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows r WHERE ${LIVE_ROW}`, [importId]);
+  const res = await tx.query<{ n: number }>(
+    `SELECT coalesce(
+       (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
+        FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
+       (SELECT count(*) FROM import_rows r WHERE ${LIVE_ROW}))::int AS n`,
+    [importId],
+  );
   return res.rows[0]?.n ?? 0;
 }
 
