@@ -2,6 +2,7 @@ import type { Queryable } from '../db/db.js';
 import { csvStream, jsonArrayStream } from '../files/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { RowErrorView } from './read-imports.js';
+import { teePages, type Tee } from './tee-pages.js';
 
 // The files an import keeps in storage, all under `imports/<organization>/<import>/`:
 //
@@ -13,9 +14,9 @@ import type { RowErrorView } from './read-imports.js';
 //
 // The four downloads are written from the database — `import_rows.raw` (every input row, as
 // uploaded) and `import_errors` — by `writeImportFiles`, which runs where the working rows are
-// about to be dropped: at the start of cleanup, and in failImport. Everything streams in pages;
-// no file is ever held in memory. The `has_upload_file` / `has_errors_file` flags are set here
-// and only here, so a flag is true exactly when its files exist.
+// about to be dropped: at the start of cleanup, and in failImport. Everything streams in pages,
+// each page read once for both formats; no file is ever held in memory. The `has_upload_file` /
+// `has_errors_file` flags are set here and only here, so a flag is true exactly when its files exist.
 
 export const DOWNLOAD_FILES = ['upload.csv', 'upload.json', 'errors.csv', 'errors.json'] as const;
 export type DownloadFile = (typeof DOWNLOAD_FILES)[number];
@@ -28,7 +29,7 @@ const CONTENT_TYPES: Record<DownloadFile, string> = {
 };
 
 const ERROR_COLUMNS = ['row', 'phase', 'code', 'field', 'message'];
-const PAGE_ROWS = 1000;
+const PAGE_ROWS = 2000;
 /** Files written here are derived from rows already accepted; only uploads have a size limit. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
@@ -96,27 +97,23 @@ export async function writeImportFiles(tx: Queryable, storage: Storage | undefin
   const withUpload = facts.save_upload && facts.prevalidated && facts.has_rows;
   if (withUpload) {
     const columns = await columnsOf(tx, importId, headers, 'import_rows', 'raw');
-    await storage.put(importFileKey(imp, 'upload.csv'), csvStream(columns, mapRows(rawRows(tx, importId), (r) => columns.map((c) => r.raw[c]))), {
-      maxBytes: NO_LIMIT,
-      contentType: CONTENT_TYPES['upload.csv'],
-    });
-    await storage.put(importFileKey(imp, 'upload.json'), jsonArrayStream(mapRows(rawRows(tx, importId), (r) => ordered(r.raw, columns))), {
-      maxBytes: NO_LIMIT,
-      contentType: CONTENT_TYPES['upload.json'],
-    });
+    const tee = teePages(rawPages(tx, importId));
+    const [forCsv, forJson] = tee.readers;
+    await putTogether(storage, tee, [
+      ['upload.csv', importFileKey(imp, 'upload.csv'), csvStream(columns, mapRows(forCsv, (r) => columns.map((c) => r.raw[c])))],
+      ['upload.json', importFileKey(imp, 'upload.json'), jsonArrayStream(mapRows(forJson, (r) => ordered(r.raw, columns)))],
+    ]);
   }
   if (facts.has_errors) {
     const columns = await columnsOf(tx, importId, headers, 'import_errors', 'data');
-    const csvRows = mapRows(errorRows(tx, importId), (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
-    await storage.put(importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows), {
-      maxBytes: NO_LIMIT,
-      contentType: CONTENT_TYPES['errors.csv'],
-    });
-    const jsonRows = mapRows(errorRows(tx, importId), (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
-    await storage.put(importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows), {
-      maxBytes: NO_LIMIT,
-      contentType: CONTENT_TYPES['errors.json'],
-    });
+    const tee = teePages(errorPages(tx, importId));
+    const [forCsv, forJson] = tee.readers;
+    const csvRows = mapRows(forCsv, (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
+    const jsonRows = mapRows(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
+    await putTogether(storage, tee, [
+      ['errors.csv', importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows)],
+      ['errors.json', importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows)],
+    ]);
   }
   await tx.query('UPDATE imports SET has_upload_file = $2, has_errors_file = $3 WHERE id = $1', [importId, withUpload, facts.has_errors]);
 }
@@ -150,27 +147,44 @@ interface RawRow {
 
 type ErrorRow = RowErrorView;
 
-/** Pages through a table by row number (keyset), so memory holds one page whatever the size. */
-async function* pages<T extends { row: number }>(tx: Queryable, sql: string, importId: string): AsyncGenerator<T> {
+/** Pages through a table by row number (keyset), so memory holds a few pages whatever the size. */
+async function* pages<T extends { row: number }>(tx: Queryable, sql: string, importId: string): AsyncGenerator<T[]> {
   let after = 0;
   for (;;) {
     const res = await tx.query<T>(sql, [importId, after, PAGE_ROWS]);
-    yield* res.rows;
+    if (res.rows.length > 0) yield res.rows;
     if (res.rows.length < PAGE_ROWS) return;
     after = res.rows[res.rows.length - 1]!.row;
   }
 }
 
-function rawRows(tx: Queryable, importId: string): AsyncGenerator<RawRow> {
+function rawPages(tx: Queryable, importId: string): AsyncGenerator<RawRow[]> {
   return pages<RawRow>(tx, 'SELECT row, raw FROM import_rows WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3', importId);
 }
 
-function errorRows(tx: Queryable, importId: string): AsyncGenerator<ErrorRow> {
+function errorPages(tx: Queryable, importId: string): AsyncGenerator<ErrorRow[]> {
   return pages<ErrorRow>(
     tx,
     'SELECT row, phase, code, field, message, data FROM import_errors WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3',
     importId,
   );
+}
+
+/**
+ * Writes the CSV and the JSON of the same rows side by side (they share one read, see
+ * tee-pages.ts). Waits for both before reporting a failure, so nothing is left reading the
+ * transaction once this returns.
+ */
+async function putTogether(storage: Storage, tee: Tee<unknown>, files: [DownloadFile, string, NodeJS.ReadableStream][]): Promise<void> {
+  const results = await Promise.allSettled(
+    files.map(([file, key, body]) =>
+      storage.put(key, body, { maxBytes: NO_LIMIT, contentType: CONTENT_TYPES[file] }).catch((err: unknown) => {
+        tee.abort(err); // the other file's reader must not wait for this one
+        throw err;
+      }),
+    ),
+  );
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
 async function* mapRows<T, U>(rows: AsyncIterable<T>, fn: (r: T) => U): AsyncGenerator<U> {
