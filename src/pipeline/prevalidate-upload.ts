@@ -60,6 +60,15 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
     processed += batch.length;
     error += removed;
   };
+  // One batch is staged while the next is read: its COPY runs in Postgres while this process
+  // parses on. Batches still commit one at a time and in order, so "everything up to the
+  // highest staged row" stays the resume point.
+  let staging: Promise<void> = Promise.resolve();
+  const stageNext = async (batch: SourceRow[], pre: Prevalidator) => {
+    await staging;
+    staging = stage(batch, pre);
+    staging.catch(() => undefined); // awaited before the next batch or at the end
+  };
   try {
     mapper.checkHeaders(source.headers);
     const pre = createPrevalidator({ importId: imp.id, def, mapper, locationId: imp.location_id });
@@ -73,12 +82,14 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
       }
       batch.push(r);
       if (batch.length >= config.batchRows) {
-        await stage(batch, pre);
+        await stageNext(batch, pre);
         batch = [];
       }
     }
-    if (batch.length > 0) await stage(batch, pre);
+    if (batch.length > 0) await stageNext(batch, pre);
+    await staging;
   } catch (err) {
+    await staging.catch(() => undefined); // never leave a batch's transaction running behind us
     throw await finalFailure(storage, imp.file_key, err);
   } finally {
     await source.close();

@@ -29,7 +29,8 @@ export class Runner {
   private stopping = false;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  private lastSweep = 0;
+  private sweepLoop: Promise<void> | null = null;
+  private wakeSweeps: (() => void) | null = null;
   private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger };
 
   constructor(deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
@@ -41,6 +42,9 @@ export class Runner {
 
   start(): void {
     if (!this.loop) this.loop = this.run();
+    // Sweeps run beside the claim loop, not in it: a long sweep never delays the next claim,
+    // and a worker that always has work still sweeps.
+    if (!this.sweepLoop) this.sweepLoop = this.sweepEvery(SWEEP_MS);
   }
 
   /** Wakes an idle loop now (a new import was queued in this process). */
@@ -51,7 +55,8 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.poke();
-    await this.loop;
+    this.wakeSweeps?.();
+    await Promise.all([this.loop, this.sweepLoop]);
   }
 
   /** Claims and runs imports until none is ready; returns how many ran. For tests and the CLI. */
@@ -68,7 +73,6 @@ export class Runner {
     while (!this.stopping) {
       let ran = 0;
       try {
-        await this.sweepsIfDue();
         ran = await this.drain();
       } catch (err) {
         this.deps.log.error({ err }, 'worker loop error; retrying after the poll interval');
@@ -77,7 +81,7 @@ export class Runner {
     }
   }
 
-  /** Runs every sweep now; the loop calls this every SWEEP_MS. All are idempotent and safe to race. */
+  /** Runs every sweep now; the sweep loop calls this every SWEEP_MS. All are idempotent and safe to race. */
   async sweeps(): Promise<void> {
     const { db, config, log, storage } = this.deps;
     const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds);
@@ -86,10 +90,22 @@ export class Runner {
     if (storage) await runFileSweeps(db, storage, config.ttl.retentionDays);
   }
 
-  private async sweepsIfDue(): Promise<void> {
-    if (Date.now() - this.lastSweep < SWEEP_MS) return;
-    this.lastSweep = Date.now();
-    await this.sweeps();
+  private async sweepEvery(ms: number): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.sweeps();
+      } catch (err) {
+        this.deps.log.error({ err }, 'sweep failed; trying again at the next one');
+      }
+      if (this.stopping) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        this.wakeSweeps = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
   }
 
   private claim(): Promise<ImportRecord | null> {
