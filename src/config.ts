@@ -27,6 +27,12 @@ const EnvSchema = z.object({
   WORKER_POLL_MS: int(1_000),
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   PROCESSING_TIMEOUT_SECONDS: int(3600),
+  // Memory Postgres may use per sort or hash in a phase's statements (Postgres' default, 4MB,
+  // makes the joins and window functions of a million-row import spill to disk).
+  WORKER_WORK_MEM: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, 'a size such as 64MB (units kB, MB or GB)')
+    .default('64MB'),
   SHUTDOWN_GRACE_SECONDS: int(30),
   RUN_WORKER: z.enum(['true', 'false']).optional(),
   SIGNING_KEYS: z.string().optional(),
@@ -58,7 +64,7 @@ export interface Config {
   };
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
   batchRows: number;
-  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number; shutdownGraceSeconds: number };
+  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number; shutdownGraceSeconds: number; workMem: string };
   signingKeys: string | undefined;
   storage: Env['STORAGE'];
   s3: { bucket?: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix?: string };
@@ -108,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       leaseSeconds: e.WORKER_LEASE_SECONDS,
       processingTimeoutSeconds: e.PROCESSING_TIMEOUT_SECONDS,
       shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+      workMem: e.WORKER_WORK_MEM,
     },
     signingKeys: e.SIGNING_KEYS,
     storage: e.STORAGE,

@@ -22,17 +22,30 @@ export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def
     )
     .join(', ');
   const locked = targets.map((_, n) => `SELECT id FROM lock_${n}`).join(' UNION ALL ');
+  const explode = `CROSS JOIN LATERAL jsonb_each(f.refs) AS e(key, value)
+       CROSS JOIN LATERAL (
+         SELECT e.value #>> '{}' AS id WHERE jsonb_typeof(e.value) = 'string'
+         UNION ALL
+         SELECT a FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.value) = 'array' THEN e.value END) AS a
+       ) x`;
+  // The common case first: lock the distinct targets (import_row_refs holds only rows that
+  // passed validation, and nothing removed rows since) and find every one still there. Only
+  // when some vanished are the rows that name them looked for.
+  const quick = await tx.query<{ wanted: number; locked: number }>(
+    `WITH wanted AS (
+       SELECT DISTINCT x.id FROM import_row_refs f ${explode}
+       WHERE f.import_id = $1 AND e.key IN (${fields})
+     ), ${locks}
+     SELECT (SELECT count(*) FROM wanted)::int AS wanted, (SELECT count(*) FROM (${locked}) l)::int AS locked`,
+    [imp.id, imp.organization_id],
+  );
+  if (quick.rows[0]!.wanted === quick.rows[0]!.locked) return 0;
   const res = await tx.query(
     `WITH wanted AS (
        SELECT r.row, e.key AS field, x.id
        FROM ${RESOLVED_ROWS}
        JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
-       CROSS JOIN LATERAL jsonb_each(f.refs) AS e(key, value)
-       CROSS JOIN LATERAL (
-         SELECT e.value #>> '{}' AS id WHERE jsonb_typeof(e.value) = 'string'
-         UNION ALL
-         SELECT a FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(e.value) = 'array' THEN e.value END) AS a
-       ) x
+       ${explode}
        WHERE ${LIVE_ROW} AND e.key IN (${fields})
      ), ${locks}, locked AS (${locked}), vanished AS (
        SELECT DISTINCT ON (w.row) w.row, w.field, w.id FROM wanted w WHERE w.id NOT IN (SELECT id FROM locked) ORDER BY w.row, w.field

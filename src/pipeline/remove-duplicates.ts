@@ -28,7 +28,8 @@ export async function removeDuplicates(
 ): Promise<number> {
   const res = await tx.query(
     `WITH g AS (
-       SELECT r.row, r.raw, ${rule.groupBy} AS grp, ${rule.field} AS field
+       -- Narrow rows (no raw): the window sorts every live row, and a wide sort spills to disk.
+       SELECT r.row, ${rule.groupBy} AS grp, ${rule.field} AS field
        FROM ${rule.from ?? 'import_rows r'} WHERE ${LIVE_ROW}
      ), w AS (
        SELECT g.*, count(*) OVER p AS n,
@@ -47,8 +48,8 @@ export async function removeDuplicates(
               || CASE WHEN $2 = 'ignore_all'
                    THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
                    ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
-            d.raw
-     FROM d`,
+            r.raw
+     FROM d JOIN import_rows r ON r.import_id = $1 AND r.row = d.row`,
     [importId, mode, rule.phase],
   );
   return res.rowCount;

@@ -22,7 +22,7 @@ import { preparsing } from './preparsing.js';
 import { processing } from './processing.js';
 import { transforming } from './transforming.js';
 import { validation } from './validation.js';
-import { countLiveRows, dropWorkingRows } from './working-rows.js';
+import { countLiveRows, dropWorkingRows, planForImport } from './working-rows.js';
 
 // Runs the phases an import has not completed yet, in order. Each phase's effect and its
 // completion commit in one transaction, so a run that dies resumes at the first incomplete
@@ -95,12 +95,15 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       continue;
     }
     const phase = WORKER_PHASES[name]!;
-    await db.transaction(async (tx) => {
+    const live = await db.transaction(async (tx) => {
       await fence(tx, imp);
-      await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
+      const n = await countLiveRows(tx, imp.id);
+      await markPhaseRunning(tx, imp.id, position, n);
+      return n;
     });
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
+      await planForImport(tx, config.worker.workMem, live);
       // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
       // phase drops the working rows they are written from (and cleanup.ts stays about records).
       if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
