@@ -10,6 +10,30 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 const COLUMNS = 'external_id text, name text, email text, phone text, locations text';
 
+/** Creates database `name` on the server of `serverUrl`; returns its URL. */
+export async function createScratchDatabase(serverUrl: string, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropScratchDatabase(serverUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+}
+
 export async function rawCopy(url: string, file: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { prepareHalfFull, rawCopy, sqlMerge } from './baselines.js';
+import { createScratchDatabase, dropScratchDatabase, prepareHalfFull, rawCopy, sqlMerge } from './baselines.js';
 import { writeContactsCsv } from './data.js';
 import { embeddedBench, type EmbeddedResult } from './embedded.js';
 import { ServiceBench, type ServiceResult } from './service-scenarios.js';
@@ -28,7 +28,11 @@ const { values } = parseArgs({
 });
 
 const sizes = values.rows!.split(',').map((s) => Number(s.replace(/_/g, '')));
-const url = values['database-url']!;
+// Everything runs in a database of its own on that server, created now and dropped at the end:
+// the same starting point on every run (no records, events or dead rows of earlier runs).
+const serverUrl = values['database-url']!;
+const scratch = `imports_bench_${process.pid}`;
+const url = await createScratchDatabase(serverUrl, scratch);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-bench-'));
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toLocaleString('en-US')}`;
@@ -130,4 +134,5 @@ try {
   if (values.out) fs.writeFileSync(values.out, `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${values.rows}\`.\n\n${table}\n`);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
+  await dropScratchDatabase(serverUrl, scratch);
 }

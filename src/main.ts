@@ -3,7 +3,6 @@ import { loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
-import { buildApp } from './http/app.js';
 import { storageFromConfig } from './storage/from-config.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
 import { Runner } from './worker/runner.js';
@@ -38,6 +37,8 @@ export async function serve(config = loadConfig()): Promise<Service> {
   const storage = storageFromConfig(config);
   const withWorker = (process.env.RUN_WORKER ?? 'true') !== 'false';
   const runner = withWorker ? new Runner({ db, config, storage, log }) : null;
+  // Loaded here, not at the top: a worker process (`work` below) never serves HTTP.
+  const { buildApp } = await import('./http/app.js');
   const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
   await app.listen({ port: config.port, host: config.host });
   runner?.start();

@@ -20,7 +20,6 @@ import {
   type SourceRow,
 } from './row-source.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff-format.js';
-import { openXlsx } from './xlsx/xlsx-reader.js';
 
 export type { FileFormat, OpenedRowSource, ReadLimits, RowSource, SourceRow } from './row-source.js';
 
@@ -32,7 +31,8 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
     let opened: OpenedRows;
     switch (sniffed.format) {
       case 'xlsx':
-        opened = await openXlsx(source, effective);
+        // exceljs is loaded for the first XLSX file only (~20 MB a process need not carry).
+        opened = await (await import('./xlsx/xlsx-reader.js')).openXlsx(source, effective);
         break;
       case 'json':
         opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars);

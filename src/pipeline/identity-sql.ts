@@ -16,14 +16,32 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
 }
 
 /**
+ * Collects the distinct identity values of the import's live rows into the temporary table
+ * `wanted_keys`, with fresh statistics. The planner cannot estimate how many distinct values
+ * an expression over the staged rows has (it guesses 200): for a million-row file it then
+ * probes the index a million times instead of hashing, ten times slower. `$1` is the import.
+ */
+export function collectWantedKeys(sources: IdentitySource[], liveRow: string): string[] {
+  const values = sources
+    .map(({ key }) => `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r WHERE ${liveRow} AND r.keys ? ${sqlLiteral(key)}`)
+    .join(' UNION ALL ');
+  return [
+    'CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP',
+    `INSERT INTO wanted_keys ${values}`,
+    'ANALYZE wanted_keys',
+  ];
+}
+
+/**
  * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`); `$2` is the
- * organization. Each match set only aggregates the key values the file actually contains, so a
- * small import into a large table probes the index instead of scanning the table.
+ * organization. Each match set only aggregates the key values the file actually contains
+ * (`wanted_keys`, see above), so a small import into a large table probes the index, and a
+ * large one hashes.
  */
 export function identityJoins(def: ResourceDefinition, sources: IdentitySource[]): string {
   return sources
     .map(({ key, alias }) => {
-      const wanted = `${key} IN (SELECT live.keys ->> ${sqlLiteral(key)} FROM live)`;
+      const wanted = `${key} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${sqlLiteral(key)})`;
       return key === ID_FIELD
         ? `LEFT JOIN (SELECT id AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2 AND ${wanted}) ${alias}
              ON ${alias}.v = live.keys ->> 'id'`

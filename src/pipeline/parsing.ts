@@ -1,6 +1,6 @@
 import type { Phase } from './phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { analyzeWorkingRows, countLiveRows, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { countLiveRows, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 4, parsing: rows resolved to the same record id are duplicates (they named it by
 // different keys), handled per duplicate_handling. Then rows that would give the same
@@ -8,7 +8,6 @@ import { analyzeWorkingRows, countLiveRows, RESOLVED_ROWS, sqlLiteral } from './
 // organization and one of them would otherwise fail the whole batch.
 export const parsing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
-  await analyzeWorkingRows(tx, total, 'import_row_ids', 'import_errors'); // written by transforming
   let error = await removeDuplicates(tx, imp.id, imp.duplicate_handling, {
     phase: 'parsing',
     from: RESOLVED_ROWS,

@@ -1,13 +1,12 @@
 import type { Phase } from './phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { analyzeWorkingRows, countLiveRows, sqlLiteral } from './working-rows.js';
+import { countLiveRows, sqlLiteral } from './working-rows.js';
 
 // Phase 2, preparsing: rows that name the same record by the same identity value (`id`, else
 // the first lookup key with a value, compared as stored: trimmed, emails lower-cased) are
 // duplicates, handled per duplicate_handling.
 export const preparsing: Phase = async ({ tx, imp, def }) => {
   const total = await countLiveRows(tx, imp.id);
-  await analyzeWorkingRows(tx, total, 'import_rows', 'import_errors'); // written by prevalidation
   const error = await removeDuplicates(tx, imp.id, imp.duplicate_handling, {
     phase: 'preparsing',
     groupBy: 'r.ident',

@@ -6,7 +6,7 @@ import type { Phase } from './phase.js';
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { lockReferenceTargets } from './reference-locks.js';
-import { analyzeWorkingRows, countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
@@ -18,7 +18,6 @@ export const processing: Phase = async ({ tx, imp, def }) => {
   // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
   // must not go on to delete everything).
   if (total === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
-  await analyzeWorkingRows(tx, total, 'import_row_refs', 'import_errors'); // written by validation
   if (imp.action === 'delete') {
     const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
     const error = await reportKept(tx, imp, def, removed.kept);

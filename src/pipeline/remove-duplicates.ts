@@ -28,8 +28,7 @@ export async function removeDuplicates(
 ): Promise<number> {
   const res = await tx.query(
     `WITH g AS (
-       -- Narrow rows (no raw): the window sorts every live row, and a wide sort spills to disk.
-       SELECT r.row, ${rule.groupBy} AS grp, ${rule.field} AS field
+       SELECT r.row, r.raw, ${rule.groupBy} AS grp, ${rule.field} AS field
        FROM ${rule.from ?? 'import_rows r'} WHERE ${LIVE_ROW}
      ), w AS (
        SELECT g.*, count(*) OVER p AS n,
@@ -48,8 +47,8 @@ export async function removeDuplicates(
               || CASE WHEN $2 = 'ignore_all'
                    THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
                    ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
-            r.raw
-     FROM d JOIN import_rows r ON r.import_id = $1 AND r.row = d.row`,
+            d.raw
+     FROM d`,
     [importId, mode, rule.phase],
   );
   return res.rowCount;

@@ -95,15 +95,13 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       continue;
     }
     const phase = WORKER_PHASES[name]!;
-    const live = await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       await fence(tx, imp);
-      const n = await countLiveRows(tx, imp.id);
-      await markPhaseRunning(tx, imp.id, position, n);
-      return n;
+      await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
     });
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
-      await planForImport(tx, config.worker.workMem, live);
+      await planForImport(tx, config.worker.workMem);
       // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
       // phase drops the working rows they are written from (and cleanup.ts stays about records).
       if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);

@@ -1,6 +1,6 @@
 import type { Phase } from './phase.js';
-import { has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
-import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
+import { analyzeWorkingRows, countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a
@@ -10,11 +10,13 @@ import { countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 //  - ambiguous_identity: the naming key matches several records, or the row's keys each name
 //                        a single record but not the same one (the keys disagree).
 export const transforming: Phase = async ({ tx, imp, def }) => {
+  await analyzeWorkingRows(tx);
   const total = await countLiveRows(tx, imp.id);
   const sources = identitySources(def);
   const namingCount = naming(sources, 'c');
   const keyList = sources.map((s) => s.key).join(', ');
   const noun = sqlLiteral(def.name);
+  for (const sql of collectWantedKeys(sources, LIVE_ROW)) await tx.query(sql, sql.includes('$1') ? [imp.id] : []);
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
        SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW}

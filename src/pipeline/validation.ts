@@ -4,7 +4,7 @@ import type { ResourceDefinition } from '../resources/resource.js';
 import type { Phase } from './phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
-import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -13,6 +13,7 @@ import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-ro
 // rows whose record another record still requires (an item with assets) are removed
 // (`still_referenced`).
 export const validation: Phase = async ({ tx, imp, def }) => {
+  await analyzeWorkingRows(tx, 'import_row_ids');
   const total = await countLiveRows(tx, imp.id);
   if (imp.action === 'delete') return { total, error: await removeStillReferenced(tx, imp, def) };
   let error = await removeMissingRequired(tx, imp, def);

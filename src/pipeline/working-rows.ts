@@ -75,32 +75,35 @@ export async function dropWorkingRows(tx: Queryable, importId: string): Promise<
   }
 }
 
-/** From this many live rows on, an import is planned as the bulk job it is (see below). */
-export const LARGE_IMPORT_ROWS = 10_000;
-
 /**
- * Refreshes the planner's statistics of working tables a phase reads right after another wrote
- * them. Without fresh statistics the planner takes a large COPY for a handful of rows and picks
- * nested loops over what are really hash joins of hundreds of thousands. Small imports skip it:
- * their plans are right anyway, and ANALYZE samples the whole shared table.
+ * Refreshes the planner's statistics of the staged rows. Right after a large COPY they are
+ * missing, and the planner then picks nested loops over what are really hash joins of
+ * hundreds of thousands of rows.
  */
-export async function analyzeWorkingRows(tx: Queryable, liveRows: number, ...tables: WorkingTable[]): Promise<void> {
-  if (liveRows < LARGE_IMPORT_ROWS) return;
-  for (const table of tables) await tx.query(`ANALYZE ${table}`);
+export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | 'import_row_ids' = 'import_rows'): Promise<void> {
+  await tx.query(`ANALYZE ${table}`);
 }
 
-type WorkingTable = 'import_rows' | 'import_row_ids' | 'import_row_refs' | 'import_errors';
-
 /**
- * Planner settings for one phase's transaction: more memory per sort and hash (work_mem), and,
- * for a large import, no nested loops. The planner cannot estimate how many distinct keys a
- * file holds (it guesses 200), and for a million rows its nested loop of index probes takes
- * ten times as long as the hash join it should have picked.
+ * Planner settings for one phase's transaction: more memory per sort and hash (work_mem), so
+ * the joins and windows over a large import's rows stay in memory.
  */
-export async function planForImport(tx: Queryable, workMem: string, liveRows: number): Promise<void> {
+export async function planForImport(tx: Queryable, workMem: string): Promise<void> {
   if (!/^\d+(kB|MB|GB)$/.test(workMem)) throw new Error(`work_mem must look like 64MB, got ${JSON.stringify(workMem)}`);
   await tx.query(`SET LOCAL work_mem = '${workMem}'`);
-  if (liveRows >= LARGE_IMPORT_ROWS) await tx.query('SET LOCAL enable_nestloop = off');
+}
+
+/** Imports of at least this many rows vacuum the working tables once their rows are dropped. */
+export const VACUUM_AFTER_ROWS = 10_000;
+
+/**
+ * Reclaims the working rows cleanup deleted. Autovacuum would, but it can be off (it is on the
+ * machine the benchmark was measured on), and then every later import scans millions of dead
+ * rows: at 1M rows per import, each phase got seconds slower per import already run. Runs
+ * outside a transaction; SKIP_LOCKED leaves a table another worker is vacuuming to it.
+ */
+export async function vacuumWorkingRows(db: Pick<Queryable, 'exec'>): Promise<void> {
+  await db.exec('VACUUM (SKIP_LOCKED) import_rows, import_row_ids, import_row_refs');
 }
 
 /** SQL literal for a name taken from a resource definition (never from input). */

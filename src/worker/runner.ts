@@ -7,6 +7,7 @@ import type { ImportRecord } from '../imports/import-types.js';
 import { isConnectionError } from '../db/db.js';
 import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
 import { failImport, fence, LostLease, Released, runImport, type RunDeps } from '../pipeline/run-import.js';
+import { VACUUM_AFTER_ROWS, vacuumWorkingRows } from '../pipeline/working-rows.js';
 import { claimNext, dropRowsIfFinal, failureCount, release, renewLease, requeue } from './claim.js';
 import { runFileSweeps } from './file-sweeps.js';
 import { dropAbandonedWorkingRows, timeOutStaleImports } from './lifecycle-sweeps.js';
@@ -136,6 +137,23 @@ export class Runner {
       await this.handleFailure(imp, err);
     } finally {
       clearInterval(heartbeat);
+    }
+    await this.reclaimWorkingRows(imp);
+  }
+
+  /** After a large import has ended (and its working rows were dropped), see vacuumWorkingRows. */
+  private async reclaimWorkingRows(imp: ImportRecord): Promise<void> {
+    const { db, log } = this.deps;
+    try {
+      const res = await db.query<{ staged: number }>(
+        `SELECT p.total AS staged FROM imports i JOIN import_phases p ON p.import_id = i.id AND p.position = 0
+         WHERE i.id = $1 AND i.status IN ('completed', 'failed', 'timed_out', 'expired')`,
+        [imp.id],
+      );
+      if ((res.rows[0]?.staged ?? 0) >= VACUUM_AFTER_ROWS) await vacuumWorkingRows(db);
+    } catch (err) {
+      // Housekeeping: the import itself is done either way.
+      log.warn({ err, import: imp.id }, 'vacuuming the working tables failed');
     }
   }
 
