@@ -10,28 +10,26 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 const COLUMNS = 'external_id text, name text, email text, phone text, locations text';
 
-/** Creates database `name` on the server of `serverUrl`; returns its URL. */
-export async function createScratchDatabase(serverUrl: string, name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: serverUrl });
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query(`CREATE DATABASE ${name}`);
+    return await fn(c);
   } finally {
     await c.end();
   }
+}
+
+/** Creates database `name` on the server of `serverUrl`; returns its URL. */
+export async function createScratchDatabase(serverUrl: string, name: string): Promise<string> {
+  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 export async function dropScratchDatabase(serverUrl: string, name: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await c.end();
-  }
+  await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 export async function rawCopy(url: string, file: string): Promise<number> {
