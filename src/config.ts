@@ -8,6 +8,9 @@ import { parseSigningKeys } from './storage/signed-urls.js';
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
 
+/** A PostgreSQL size as WORKER_WORK_MEM takes it; it is inlined into SET LOCAL, so nothing else may pass. */
+export const WORK_MEM_PATTERN = /^\d+(kB|MB|GB)$/;
+
 const EnvSchema = z.object({
   PORT: int(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -31,7 +34,7 @@ const EnvSchema = z.object({
   // makes the joins and window functions of a million-row import spill to disk).
   WORKER_WORK_MEM: z
     .string()
-    .regex(/^\d+(kB|MB|GB)$/, 'a size such as 64MB (units kB, MB or GB)')
+    .regex(WORK_MEM_PATTERN, 'a size such as 64MB (units kB, MB or GB)')
     .default('64MB'),
   SHUTDOWN_GRACE_SECONDS: int(30),
   RUN_WORKER: z.enum(['true', 'false']).optional(),

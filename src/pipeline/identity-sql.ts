@@ -1,5 +1,6 @@
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
-import { sqlLiteral } from './working-rows.js';
+import type { Queryable } from '../db/db.js';
+import { LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // SQL pieces for resolving a row's identity against the resource's table, derived from the
 // definition: one aggregated join per identity source (id, then each lookup key in order), so
@@ -21,15 +22,13 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
  * an expression over the staged rows has (it guesses 200): for a million-row file it then
  * probes the index a million times instead of hashing, ten times slower. `$1` is the import.
  */
-export function collectWantedKeys(sources: IdentitySource[], liveRow: string): string[] {
+export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[]): Promise<void> {
   const values = sources
-    .map(({ key }) => `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r WHERE ${liveRow} AND r.keys ? ${sqlLiteral(key)}`)
+    .map(({ key }) => `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r WHERE ${LIVE_ROW} AND r.keys ? ${sqlLiteral(key)}`)
     .join(' UNION ALL ');
-  return [
-    'CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP',
-    `INSERT INTO wanted_keys ${values}`,
-    'ANALYZE wanted_keys',
-  ];
+  await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
+  await tx.query(`INSERT INTO wanted_keys ${values}`, [importId]);
+  await tx.query('ANALYZE wanted_keys');
 }
 
 /**

@@ -16,7 +16,7 @@ export const transforming: Phase = async ({ tx, imp, def }) => {
   const namingCount = naming(sources, 'c');
   const keyList = sources.map((s) => s.key).join(', ');
   const noun = sqlLiteral(def.name);
-  for (const sql of collectWantedKeys(sources, LIVE_ROW)) await tx.query(sql, sql.includes('$1') ? [imp.id] : []);
+  await collectWantedKeys(tx, imp.id, sources);
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
        SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW}

@@ -1,3 +1,4 @@
+import { WORK_MEM_PATTERN } from '../config.js';
 import type { Queryable } from '../db/db.js';
 import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
@@ -89,7 +90,7 @@ export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | '
  * the joins and windows over a large import's rows stay in memory.
  */
 export async function planForImport(tx: Queryable, workMem: string): Promise<void> {
-  if (!/^\d+(kB|MB|GB)$/.test(workMem)) throw new Error(`work_mem must look like 64MB, got ${JSON.stringify(workMem)}`);
+  if (!WORK_MEM_PATTERN.test(workMem)) throw new Error(`work_mem must look like 64MB, got ${JSON.stringify(workMem)}`);
   await tx.query(`SET LOCAL work_mem = '${workMem}'`);
 }
 
