@@ -43,7 +43,14 @@ export async function openPglite(dataDir: string | undefined, opts: { loadDataDi
     engine: 'pglite',
     query: base.query,
     copyIn: base.copyIn,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: async (fn) => {
+      // A transaction holds the only session until it ends. Letting the event loop turn first
+      // gives the callbacks already waiting (an API request between two of its queries) their
+      // queries before this one takes the session: a worker running transactions back to back
+      // would otherwise keep a request waiting through several of them.
+      await new Promise((resolve) => setImmediate(resolve));
+      return pg.transaction((tx) => fn(wrap(tx)));
+    },
     exec: base.exec,
     close: () => pg.close(),
     dumpDataDir: async () => (await pg.dumpDataDir('none')) as Blob,

@@ -14,6 +14,7 @@ import { writeImportFiles } from '../imports/import-files.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { crashPoint } from '../worker/crash-points.js';
+import type { Logger } from '../worker/runner.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -77,6 +78,8 @@ export interface RunDeps {
   storage?: Storage;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
   prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
+  /** Told of each phase a run completes, with its duration (operators see where time goes). */
+  log?: Pick<Logger, 'info'>;
 }
 
 export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void> {
@@ -89,9 +92,12 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     if (status === 'completed' || status === 'skipped') continue;
     if (deps.shouldStop?.()) throw new Released(imp.id);
     const name = PHASES[position]!.name;
+    const started = performance.now();
+    const done = () => deps.log?.info({ import: imp.id, phase: name, ms: Math.round(performance.now() - started) }, 'phase completed');
     if (name === 'prevalidation') {
       if (!deps.prevalidateUpload) throw new Error(`import ${imp.id}: no reader for uploaded files is configured`);
       await deps.prevalidateUpload(imp);
+      done();
       continue;
     }
     const phase = WORKER_PHASES[name]!;
@@ -113,6 +119,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', out.reason ?? null);
     });
     crashPoint(`${name}:after-commit`);
+    done();
   }
 }
 
