@@ -27,6 +27,9 @@ const EnvSchema = z.object({
   RETENTION_DAYS: int(30),
   MASS_DELETE_MAX_RATIO: ratio(0.5),
   BATCH_ROWS: z.coerce.number().int().min(1).default(5_000),
+  // Rows per transaction in the phases that work range by range; default by engine (see
+  // chunkRowsFor in src/pipeline/chunked-phase.ts).
+  PHASE_CHUNK_ROWS: z.coerce.number().int().min(1).optional(),
   WORKER_POLL_MS: int(1_000),
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   PROCESSING_TIMEOUT_SECONDS: int(3600),
@@ -67,7 +70,15 @@ export interface Config {
   };
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
   batchRows: number;
-  worker: { pollMs: number; leaseSeconds: number; processingTimeoutSeconds: number; shutdownGraceSeconds: number; workMem: string };
+  worker: {
+    pollMs: number;
+    leaseSeconds: number;
+    processingTimeoutSeconds: number;
+    shutdownGraceSeconds: number;
+    workMem: string;
+    /** Unset: chosen by engine. */
+    chunkRows?: number;
+  };
   signingKeys: string | undefined;
   storage: Env['STORAGE'];
   s3: { bucket?: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix?: string };
@@ -118,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       processingTimeoutSeconds: e.PROCESSING_TIMEOUT_SECONDS,
       shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
       workMem: e.WORKER_WORK_MEM,
+      ...(e.PHASE_CHUNK_ROWS === undefined ? {} : { chunkRows: e.PHASE_CHUNK_ROWS }),
     },
     signingKeys: e.SIGNING_KEYS,
     storage: e.STORAGE,

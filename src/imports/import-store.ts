@@ -115,7 +115,10 @@ export async function phaseStatuses(db: Queryable, importId: string): Promise<Ph
 
 export async function markPhaseRunning(tx: Queryable, importId: string, position: number, total: number): Promise<void> {
   await tx.query(
-    `UPDATE import_phases SET status = 'running', total = $3, started_at = coalesce(started_at, clock_timestamp())
+    // A phase resumed after a crash keeps the total it started with: the ranges it committed
+    // have removed rows since.
+    `UPDATE import_phases SET status = 'running', total = CASE WHEN status = 'running' THEN total ELSE $3 END,
+       started_at = coalesce(started_at, clock_timestamp())
      WHERE import_id = $1 AND position = $2`,
     [importId, position, total],
   );

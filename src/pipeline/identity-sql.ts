@@ -20,14 +20,18 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
  * Collects the distinct identity values of the import's live rows into the temporary table
  * `wanted_keys`, with fresh statistics. The planner cannot estimate how many distinct values
  * an expression over the staged rows has (it guesses 200): for a million-row file it then
- * probes the index a million times instead of hashing, ten times slower. `$1` is the import.
+ * probes the index a million times instead of hashing, ten times slower. Rows `from`..`to`.
  */
-export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[]): Promise<void> {
+export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[], from: number, to: number): Promise<void> {
   const values = sources
-    .map(({ key }) => `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r WHERE ${LIVE_ROW} AND r.keys ? ${sqlLiteral(key)}`)
+    .map(
+      ({ key }) =>
+        `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r
+         WHERE ${LIVE_ROW} AND r.row BETWEEN $2 AND $3 AND r.keys ? ${sqlLiteral(key)}`,
+    )
     .join(' UNION ALL ');
   await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
-  await tx.query(`INSERT INTO wanted_keys ${values}`, [importId]);
+  await tx.query(`INSERT INTO wanted_keys ${values}`, [importId, from, to]);
   await tx.query('ANALYZE wanted_keys');
 }
 

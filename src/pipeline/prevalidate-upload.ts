@@ -8,7 +8,7 @@ import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { createPrevalidator, type Prevalidator } from './prevalidation.js';
-import { fence } from './run-import.js';
+import { fence } from './fencing.js';
 
 // Phase 1 for async imports, in the worker: the uploaded file streams from storage through the
 // reader (format sniffed from the bytes), the column mapper and the Zod schema, and is staged

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { fence, Released } from './fencing.js';
 import type { Db, Queryable } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
 import {
@@ -15,6 +16,7 @@ import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { crashPoint } from '../worker/crash-points.js';
 import type { Logger } from '../worker/runner.js';
+import { finishPasses, runPasses, type ChunkedPhase } from './chunked-phase.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -25,12 +27,14 @@ import { transforming } from './transforming.js';
 import { validation } from './validation.js';
 import { countLiveRows, dropWorkingRows, planForImport } from './working-rows.js';
 
+export { fence, LostLease, Released } from './fencing.js';
+
 // Runs the phases an import has not completed yet, in order. Each phase's effect and its
 // completion commit in one transaction, so a run that dies resumes at the first incomplete
 // phase and no phase is ever half applied. Every transaction first checks the attempt number
 // (fencing): a worker that lost its lease changes nothing.
 
-const WORKER_PHASES: Partial<Record<PhaseName, Phase>> = {
+const WORKER_PHASES: Partial<Record<PhaseName, Phase | ChunkedPhase>> = {
   preparsing,
   transforming,
   parsing,
@@ -38,36 +42,6 @@ const WORKER_PHASES: Partial<Record<PhaseName, Phase>> = {
   processing,
   cleanup,
 };
-
-export class LostLease extends Error {
-  constructor(importId: string, attempt: number) {
-    super(`import ${importId}: attempt ${attempt} no longer holds the lease`);
-    this.name = 'LostLease';
-  }
-}
-
-/**
- * Fencing. `check` is a plain read at the start of a transaction (skip work already lost);
- * `lock` takes the import row FOR UPDATE just before a phase commits, so a cancel or a lease
- * takeover that committed meanwhile rolls the whole phase back. Taking the row lock last keeps
- * the lock order (working rows, then the import) the same everywhere, so a cancel never
- * deadlocks with a running phase.
- */
-export async function fence(tx: Queryable, imp: Pick<ImportRecord, 'id' | 'attempt'>, mode: 'check' | 'lock' = 'lock'): Promise<void> {
-  const res = await tx.query(
-    `SELECT 1 FROM imports WHERE id = $1 AND attempt = $2 AND status = 'processing'${mode === 'lock' ? ' FOR UPDATE' : ''}`,
-    [imp.id, imp.attempt],
-  );
-  if (res.rowCount === 0) throw new LostLease(imp.id, imp.attempt);
-}
-
-/** The worker is shutting down: the import goes back to the queue after its current phase. */
-export class Released extends Error {
-  constructor(importId: string) {
-    super(`import ${importId}: released to the queue by a worker shutting down`);
-    this.name = 'Released';
-  }
-}
 
 export interface RunDeps {
   db: Db;
@@ -105,13 +79,15 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       await fence(tx, imp);
       await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
     });
+    if (typeof phase !== 'function') await runPasses(deps, { imp, def, config }, position, name, phase);
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
       await planForImport(tx, config.worker.workMem);
       // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
       // phase drops the working rows they are written from (and cleanup.ts stays about records).
       if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
-      const out = await phase({ tx, imp, def, config });
+      const ctx = { tx, imp, def, config };
+      const out = typeof phase === 'function' ? await phase(ctx) : await finishPasses(ctx, position, phase);
       await fence(tx, imp, 'lock');
       crashPoint(`${name}:before-commit`);
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');

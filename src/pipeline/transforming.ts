@@ -1,6 +1,6 @@
-import type { Phase } from './phase.js';
+import type { ChunkContext, ChunkedPhase } from './chunked-phase.js';
 import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
-import { analyzeWorkingRows, countLiveRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a
@@ -9,17 +9,19 @@ import { analyzeWorkingRows, countLiveRows, LIVE_ROW, sqlLiteral } from './worki
 //  - not_found:          an `id` that matches nothing (and, for delete, any unmatched row);
 //  - ambiguous_identity: the naming key matches several records, or the row's keys each name
 //                        a single record but not the same one (the keys disagree).
-export const transforming: Phase = async ({ tx, imp, def }) => {
-  await analyzeWorkingRows(tx);
-  const total = await countLiveRows(tx, imp.id);
+export const transforming: ChunkedPhase = { passes: [resolveIdentities] };
+
+async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
+  // Statistics of the staged rows, once: right after the COPY there are none.
+  if (from === 1) await analyzeWorkingRows(tx);
   const sources = identitySources(def);
   const namingCount = naming(sources, 'c');
   const keyList = sources.map((s) => s.key).join(', ');
   const noun = sqlLiteral(def.name);
-  await collectWantedKeys(tx, imp.id, sources);
+  await collectWantedKeys(tx, imp.id, sources, from, to);
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
-       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW}
+       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW} AND r.row BETWEEN $4 AND $5
      ), decided AS (
        SELECT live.row, live.raw,
          CASE
@@ -57,7 +59,7 @@ export const transforming: Phase = async ({ tx, imp, def }) => {
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`,
-    [imp.id, imp.organization_id, imp.action],
+    [imp.id, imp.organization_id, imp.action, from, to],
   );
-  return { total, error: res.rows[0]?.errors ?? 0 };
-};
+  return res.rows[0]?.errors ?? 0;
+}

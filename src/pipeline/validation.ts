@@ -1,10 +1,7 @@
-import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
-import type { ResourceDefinition } from '../resources/resource.js';
-import type { Phase } from './phase.js';
+import type { ChunkContext, ChunkedPhase } from './chunked-phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
-import { analyzeWorkingRows, countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -12,18 +9,23 @@ import { analyzeWorkingRows, countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral 
 // (`ambiguous_reference`) are removed. Resolved ids are kept in import_rows.refs. For delete,
 // rows whose record another record still requires (an item with assets) are removed
 // (`still_referenced`).
-export const validation: Phase = async ({ tx, imp, def }) => {
-  await analyzeWorkingRows(tx, 'import_row_ids');
-  const total = await countLiveRows(tx, imp.id);
-  if (imp.action === 'delete') return { total, error: await removeStillReferenced(tx, imp, def) };
-  let error = await removeMissingRequired(tx, imp, def);
-  if (def.references.length > 0) error += await resolveReferences(tx, imp, def);
-  return { total, error };
-};
+export const validation: ChunkedPhase = { passes: [validateRows] };
+
+async function validateRows(ctx: ChunkContext): Promise<number> {
+  const { tx, imp, def, from } = ctx;
+  if (from === 1) await analyzeWorkingRows(tx, 'import_row_ids');
+  if (imp.action === 'delete') return removeStillReferenced(ctx);
+  let error = await removeMissingRequired(ctx);
+  if (def.references.length > 0) error += await resolveReferences(ctx);
+  return error;
+}
+
+/** The live resolved rows of the range: `$1` import, `$3`/`$4` the range. */
+const LIVE_IN_RANGE = `${LIVE_ROW} AND r.row BETWEEN $3 AND $4`;
 
 const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
-async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+async function removeMissingRequired({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
   // A required field is missing when it is absent on create (or on overwrite, which replaces
   // every field), and when it is explicitly cleared (JSON null) on any row.
   const mustHave = (f: string) =>
@@ -46,15 +48,15 @@ async function removeMissingRequired(tx: Queryable, imp: ImportRecord, def: Reso
        m.raw
      FROM (
        SELECT r.row, r.raw, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
-       FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}
+       FROM ${RESOLVED_ROWS} WHERE ${LIVE_IN_RANGE}
      ) m
      WHERE m.field IS NOT NULL`,
-    [imp.id, imp.action],
+    [imp.id, imp.action, from, to],
   );
   return res.rowCount;
 }
 
-async function resolveReferences(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
   // The reference values go to a temporary table with fresh statistics rather than a CTE: the
   // planner cannot estimate a CTE, and its guesses (nested loops over 100k values) cost 100×.
   await tx.query(
@@ -63,8 +65,8 @@ async function resolveReferences(tx: Queryable, imp: ImportRecord, def: Resource
   await tx.query(
     `INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
      FROM ${RESOLVED_ROWS} CROSS JOIN LATERAL (${referenceValues(def)}) v
-     WHERE ${LIVE_ROW}`,
-    [imp.id],
+     WHERE ${LIVE_ROW} AND r.row BETWEEN $2 AND $3`,
+    [imp.id, from, to],
   );
   await tx.query('ANALYZE refs');
   const res = await tx.query<{ errors: number }>(
@@ -110,7 +112,7 @@ async function resolveReferences(tx: Queryable, imp: ImportRecord, def: Resource
   return res.rows[0]?.errors ?? 0;
 }
 
-async function removeStillReferenced(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+async function removeStillReferenced({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
   let error = 0;
   for (const r of referrersOf(def).filter((x) => x.required)) {
     const res = await tx.query(
@@ -125,8 +127,8 @@ async function removeStillReferenced(tx: Queryable, imp: ImportRecord, def: Reso
          SELECT count(*)::int AS n, (array_agg(t.id ORDER BY t.id))[1:3] AS ids
          FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = i.record_id
        ) x
-       WHERE ${LIVE_ROW} AND x.n > 0`,
-      [imp.id, imp.organization_id],
+       WHERE ${LIVE_IN_RANGE} AND x.n > 0`,
+      [imp.id, imp.organization_id, from, to],
     );
     error += res.rowCount;
   }

@@ -23,10 +23,17 @@ it('a reference whose target was deleted after validation is removed as invalid_
     resource: 'asset', action: 'merge', upload_mode: 'sync',
     data: [{ external_id: 'A1', item: 'X1', location: 'L1' }, { external_id: 'A2', item: 'X2', location: 'L1' }],
   });
-  // Run the worker up to (not including) processing, as if it were paused there.
+  // Run the worker up to (not including) processing, as if it were paused there. The worker
+  // asks whether to stop before each phase and each range of rows: transforming (and its one
+  // range), parsing, validation (and its one range), then processing.
   const claimed = (await claimNext(svc.db, 'w', 60))!;
   let checks = 0;
-  await expect(runImport({ db: svc.db, config: svc.config, shouldStop: () => ++checks > 3 }, claimed)).rejects.toBeInstanceOf(Released);
+  await expect(runImport({ db: svc.db, config: svc.config, shouldStop: () => ++checks > 5 }, claimed)).rejects.toBeInstanceOf(Released);
+  const phases = await svc.db.query<{ name: string; status: string }>(
+    `SELECT name, status FROM import_phases WHERE import_id = $1 AND name IN ('validation', 'processing') ORDER BY position`,
+    [claimed.id],
+  );
+  expect(phases.rows.map((p) => p.status)).toEqual(['completed', 'pending']);
   // Meanwhile, another import deletes item X1 (nothing required it yet).
   const del = await t.run('item', 'delete', [{ external_id: 'X1' }]);
   expect(del.stats.deleted).toBe(1);

@@ -108,6 +108,24 @@ pgOnly('worker crashes', () => {
     });
   }
 
+  // Phases that run range by range commit each range: killed after the first one, the phase
+  // resumes at the next range (with ranges of another size, even) and ends the same.
+  for (const point of ['transforming:after-range', 'validation:after-range']) {
+    it(`SIGKILL at ${point} (ranges of 1,000 rows), then a new worker finishes exactly the same`, async () => {
+      const { key, importId } = await prepare();
+      const doomed = spawnWorker(url, { IMPORTS_CRASH_AT: point, PHASE_CHUNK_ROWS: '1000' });
+      await doomed.exited;
+      expect(doomed.child.signalCode).toBe('SIGKILL');
+      const phase = point.split(':')[0];
+      const cursor = await db.query<{ cursor: number }>('SELECT cursor FROM import_phases WHERE import_id = $1 AND name = $2', [importId, phase]);
+      expect(cursor.rows[0]?.cursor).toBe(1000); // it died half-way through the phase
+      const survivor = spawnWorker(url, { PHASE_CHUNK_ROWS: '2500' });
+      const result = await outcome(key, importId);
+      await survivor.kill('SIGTERM');
+      expect(result).toEqual(reference);
+    });
+  }
+
   it('SIGKILL at random moments, ten times over', async () => {
     const { key, importId } = await prepare();
     for (let i = 0; i < 10; i++) {

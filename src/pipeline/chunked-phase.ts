@@ -1,0 +1,118 @@
+import type { Config } from '../config.js';
+import type { Db, Queryable } from '../db/db.js';
+import type { ImportRecord } from '../imports/import-types.js';
+import { crashPoint } from '../worker/crash-points.js';
+import type { PhaseContext, PhaseOutcome } from './phase.js';
+import type { PhaseName } from './phases.js';
+import { fence, Released } from './fencing.js';
+import { planForImport } from './working-rows.js';
+
+// Phases whose work is decided row by row run range by range: each range of staged rows in a
+// transaction of its own, which also records how far the phase got (import_phases.pass and
+// .cursor). Why:
+//  - PGlite has one session: a phase holding it for seconds made every API request wait that
+//    long. A range holds it for a fraction of a second.
+//  - A run that dies resumes after the last committed range instead of redoing the phase.
+//  - `processed` moves while the phase runs: it is a progress bar.
+// Only work that decides each row on its own (or from what earlier passes completed) is split
+// like this, so running it range by range gives exactly what running it at once would. Row
+// errors of a range commit with it; the rows it removes are live until then.
+
+/** A pass gets the rows `from`..`to` (row numbers, inclusive); returns how many it removed. */
+export interface ChunkContext extends PhaseContext {
+  from: number;
+  to: number;
+}
+export type Pass = (ctx: ChunkContext) => Promise<number>;
+
+export interface ChunkedPhase {
+  /** Run in order, each over every range before the next starts. */
+  passes: readonly Pass[];
+  /**
+   * The rest of the phase, in the transaction that completes it. Its `total` and `error` are
+   * added to the phase's: the rows it was given, and those its passes removed.
+   */
+  finish?: (ctx: PhaseContext) => Promise<Partial<PhaseOutcome>>;
+}
+
+/**
+ * Rows per range. PGlite runs a 5,000-row range of any phase in well under 100 ms; on
+ * PostgreSQL, ranges are large (set-based joins stay hash joins) but still bound how long one
+ * transaction runs.
+ */
+export function chunkRowsFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): number {
+  return config.worker.chunkRows ?? (db.engine === 'pglite' ? 5_000 : 100_000);
+}
+
+interface Cursor {
+  pass: number;
+  cursor: number;
+  total: number;
+  lastRow: number;
+}
+
+export async function runPasses(
+  deps: { db: Db; config: Readonly<Config>; shouldStop?: () => boolean },
+  ctx: Omit<PhaseContext, 'tx'>,
+  position: number,
+  name: PhaseName,
+  phase: ChunkedPhase,
+): Promise<void> {
+  const { db, config } = deps;
+  const { imp } = ctx;
+  const step = chunkRowsFor(db, config);
+  let { pass, cursor, total, lastRow } = await readCursor(db, imp, position);
+  for (; pass < phase.passes.length; pass++, cursor = 0) {
+    const run = phase.passes[pass]!;
+    while (cursor < lastRow) {
+      if (deps.shouldStop?.()) throw new Released(imp.id);
+      const from = cursor + 1;
+      const to = Math.min(cursor + step, lastRow);
+      const done = (pass + to / lastRow) / phase.passes.length;
+      await db.transaction(async (tx) => {
+        await fence(tx, imp, 'check');
+        await planForImport(tx, config.worker.workMem);
+        const removed = await run({ ...ctx, tx, from, to });
+        await fence(tx, imp, 'lock');
+        await recordRange(tx, imp.id, position, { pass, cursor: to, removed, processed: Math.min(total, Math.round(total * done)) });
+      });
+      crashPoint(`${name}:after-range`);
+      cursor = to;
+    }
+  }
+}
+
+/** Where the phase's passes stand, and the highest staged row (0 when nothing is staged). */
+async function readCursor(db: Queryable, imp: Pick<ImportRecord, 'id'>, position: number): Promise<Cursor> {
+  const res = await db.query<Cursor>(
+    `SELECT p.pass, p.cursor, p.total, coalesce((SELECT max(r.row) FROM import_rows r WHERE r.import_id = $1), 0)::int AS "lastRow"
+     FROM import_phases p WHERE p.import_id = $1 AND p.position = $2`,
+    [imp.id, position],
+  );
+  return res.rows[0] ?? { pass: 0, cursor: 0, total: 0, lastRow: 0 };
+}
+
+async function recordRange(
+  tx: Queryable,
+  importId: string,
+  position: number,
+  r: { pass: number; cursor: number; removed: number; processed: number },
+): Promise<void> {
+  await tx.query(
+    `UPDATE import_phases SET pass = $3, cursor = $4, error = error + $5::int, processed = greatest(processed, $6::int),
+       success = greatest(greatest(processed, $6::int) - (error + $5::int), 0)
+     WHERE import_id = $1 AND position = $2`,
+    [importId, position, r.pass, r.cursor, r.removed, r.processed],
+  );
+}
+
+/** The outcome of a phase with passes: its rows in and removed so far, plus what `finish` did. */
+export async function finishPasses(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
+  const res = await ctx.tx.query<{ total: number; error: number }>(
+    'SELECT total, error FROM import_phases WHERE import_id = $1 AND position = $2',
+    [ctx.imp.id, position],
+  );
+  const sofar = res.rows[0] ?? { total: 0, error: 0 };
+  const more = (await phase.finish?.(ctx)) ?? {};
+  return { ...more, total: sofar.total, error: sofar.error + (more.error ?? 0) };
+}
