@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { PHASES, phaseMode, type PhaseStatus } from '../pipeline/phases.js';
+import { undoUnfinishedProcessing } from '../pipeline/undo-processing.js';
 import type { ImportRecord, ImportStatus, PhaseRecord, Stats } from './import-types.js';
 
 // SQL over `imports` and `import_phases`. Every query that reads on behalf of a client takes the
@@ -152,8 +153,12 @@ export async function completePhase(
   );
 }
 
-/** Phases not yet done are marked skipped (import failed before them) or failed (the one that was running). */
+/**
+ * Phases not yet done are marked skipped (import failed before them) or failed (the one that was
+ * running, whose committed ranges of records are rolled back first).
+ */
 export async function closeOpenPhases(tx: Queryable, importId: string): Promise<void> {
+  await undoUnfinishedProcessing(tx, importId);
   await tx.query(
     `UPDATE import_phases SET
        status = CASE WHEN status = 'running' THEN 'failed' ELSE 'skipped' END,

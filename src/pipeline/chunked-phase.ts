@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord, Stats } from '../imports/import-types.js';
 import { crashPoint } from '../worker/crash-points.js';
 import type { PhaseContext, PhaseOutcome } from './phase.js';
 import type { PhaseName } from './phases.js';
@@ -18,12 +18,18 @@ import { planForImport } from './working-rows.js';
 // like this, so running it range by range gives exactly what running it at once would. Row
 // errors of a range commit with it; the rows it removes are live until then.
 
-/** A pass gets the rows `from`..`to` (row numbers, inclusive); returns how many it removed. */
+/** A pass gets the rows `from`..`to` (row numbers, inclusive). */
 export interface ChunkContext extends PhaseContext {
   from: number;
   to: number;
 }
-export type Pass = (ctx: ChunkContext) => Promise<number>;
+
+/** How many rows a range removed, and counters it adds to the import's stats (summed over ranges). */
+export interface RangeOutcome {
+  removed: number;
+  counts?: Partial<Stats>;
+}
+export type Pass = (ctx: ChunkContext) => Promise<RangeOutcome>;
 
 export interface ChunkedPhase {
   /** Run in order, each over every range before the next starts. */
@@ -33,6 +39,11 @@ export interface ChunkedPhase {
    * added to the phase's: the rows it was given, and those its passes removed.
    */
   finish?: (ctx: PhaseContext) => Promise<Partial<PhaseOutcome>>;
+  /**
+   * When true, the passes run over all rows in one range (one transaction) for this import on
+   * this engine: for work that must not be seen half done (see processing.ts).
+   */
+  oneRange?: (imp: ImportRecord, engine: Db['engine']) => boolean;
 }
 
 /**
@@ -60,8 +71,8 @@ export async function runPasses(
 ): Promise<void> {
   const { db, config } = deps;
   const { imp } = ctx;
-  const step = chunkRowsFor(db, config);
   let { pass, cursor, total, lastRow } = await readCursor(db, imp, position);
+  const step = phase.oneRange?.(imp, db.engine) ? Math.max(lastRow, 1) : chunkRowsFor(db, config);
   for (; pass < phase.passes.length; pass++, cursor = 0) {
     const run = phase.passes[pass]!;
     while (cursor < lastRow) {
@@ -72,9 +83,9 @@ export async function runPasses(
       await db.transaction(async (tx) => {
         await fence(tx, imp, 'check');
         await planForImport(tx, config.worker.workMem);
-        const removed = await run({ ...ctx, tx, from, to });
+        const out = await run({ ...ctx, tx, from, to });
         await fence(tx, imp, 'lock');
-        await recordRange(tx, imp.id, position, { pass, cursor: to, removed, processed: Math.min(total, Math.round(total * done)) });
+        await recordRange(tx, imp.id, position, { pass, cursor: to, processed: Math.min(total, Math.round(total * done)), ...out });
       });
       crashPoint(`${name}:after-range`);
       cursor = to;
@@ -96,23 +107,39 @@ async function recordRange(
   tx: Queryable,
   importId: string,
   position: number,
-  r: { pass: number; cursor: number; removed: number; processed: number },
+  r: { pass: number; cursor: number; processed: number } & RangeOutcome,
 ): Promise<void> {
   await tx.query(
     `UPDATE import_phases SET pass = $3, cursor = $4, error = error + $5::int, processed = greatest(processed, $6::int),
-       success = greatest(greatest(processed, $6::int) - (error + $5::int), 0)
+       success = greatest(greatest(processed, $6::int) - (error + $5::int), 0),
+       counts = (SELECT coalesce(jsonb_object_agg(k, coalesce((counts ->> k)::int, 0) + coalesce(($7::jsonb ->> k)::int, 0)), '{}')
+                 FROM jsonb_object_keys(counts || $7::jsonb) k)
      WHERE import_id = $1 AND position = $2`,
-    [importId, position, r.pass, r.cursor, r.removed, r.processed],
+    [importId, position, r.pass, r.cursor, r.removed, r.processed, JSON.stringify(r.counts ?? {})],
   );
 }
 
-/** The outcome of a phase with passes: its rows in and removed so far, plus what `finish` did. */
+/** A phase with passes as one transaction (`oneRange`): every pass over all rows, then `finish`. */
+export async function runWhole(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
+  const { lastRow } = await readCursor(ctx.tx, ctx.imp, position);
+  let removed = 0;
+  const counts: Record<string, number> = {};
+  for (const run of phase.passes) {
+    const out = await run({ ...ctx, from: 1, to: lastRow });
+    removed += out.removed;
+    for (const [k, v] of Object.entries(out.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
+  }
+  const whole = await finishPasses(ctx, position, phase);
+  return { ...whole, error: whole.error + removed, stats: { ...counts, ...whole.stats } };
+}
+
+/** The outcome of a phase with passes: its rows in, removed and counted so far, plus what `finish` did. */
 export async function finishPasses(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
-  const res = await ctx.tx.query<{ total: number; error: number }>(
-    'SELECT total, error FROM import_phases WHERE import_id = $1 AND position = $2',
+  const res = await ctx.tx.query<{ total: number; error: number; counts: Partial<Stats> }>(
+    'SELECT total, error, counts FROM import_phases WHERE import_id = $1 AND position = $2',
     [ctx.imp.id, position],
   );
-  const sofar = res.rows[0] ?? { total: 0, error: 0 };
+  const sofar = res.rows[0] ?? { total: 0, error: 0, counts: {} };
   const more = (await phase.finish?.(ctx)) ?? {};
-  return { ...more, total: sofar.total, error: sofar.error + (more.error ?? 0) };
+  return { ...more, total: sofar.total, error: sofar.error + (more.error ?? 0), stats: { ...sofar.counts, ...more.stats } };
 }

@@ -2,29 +2,43 @@ import { ImportFailure } from '../errors.js';
 import type { Queryable } from '../db/db.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import type { Phase } from './phase.js';
+import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { lockReferenceTargets } from './reference-locks.js';
 import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 
-// Phase 6, processing: one INSERT … ON CONFLICT over every live row, and one event per record
+// Phase 6, processing: one INSERT … ON CONFLICT over the live rows, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
 // (JSON null clears); overwrite replaces every field. A matched record whose values would not
 // change is counted `unchanged` and not written (no event, updated_at untouched). delete
 // removes the rows' records (references to them are cleared, see remove-records.ts).
-export const processing: Phase = async ({ tx, imp, def }) => {
-  const total = await countLiveRows(tx, imp.id);
-  // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
-  // must not go on to delete everything).
-  if (total === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
-  if (imp.action === 'delete') {
-    const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
-    const error = await reportKept(tx, imp, def, removed.kept);
-    return { total, error, stats: { deleted: removed.deleted, events: removed.events } };
+//
+// SPEC §3 wants the phase all or nothing. On PostgreSQL it is one transaction (readers are not
+// blocked by it). On PGlite, whose one session a long transaction would take from the API for
+// seconds, merge and overwrite run range by range instead: there only one import runs at a
+// time, so an import that stops before finishing the phase can undo the ranges it committed
+// exactly, from its events (undo-processing.ts). Deletes stay one transaction everywhere: a
+// deleted record's events could not give back its created_at.
+export const processing: ChunkedPhase = {
+  passes: [processRange],
+  oneRange: (imp, engine) => engine !== 'pglite' || imp.action === 'delete',
+};
+
+async function processRange({ tx, imp, def, from, to }: ChunkContext): Promise<RangeOutcome> {
+  if (from === 1) {
+    // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
+    // must not go on to delete everything).
+    if ((await countLiveRows(tx, imp.id)) === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
+    if (imp.action === 'overwrite') await recordScopeCount(tx, imp, def);
   }
-  if (imp.action === 'overwrite') await recordScopeCount(tx, imp, def);
-  const vanished = await lockReferenceTargets(tx, imp, def);
+  if (imp.action === 'delete') {
+    // One range: every live row (see `oneRange`).
+    const removed = await removeRecords(tx, imp, def, `SELECT i.record_id FROM ${RESOLVED_ROWS} WHERE ${LIVE_ROW}`);
+    const kept = await reportKept(tx, imp, def, removed.kept);
+    return { removed: kept, counts: { deleted: removed.deleted, events: removed.events } };
+  }
+  const vanished = await lockReferenceTargets(tx, imp, def, from, to);
   const cols = Object.keys(def.fields);
   const generated = new Set(def.generatedOnCreate ?? []);
   const dependsOn = new Map(def.references.flatMap((r) => (typeof r.target === 'string' ? [] : [[r.field, r.target.by] as const])));
@@ -55,7 +69,7 @@ export const processing: Phase = async ({ tx, imp, def }) => {
        -- In FROM, the record is built once per row; as an expression of the inlined CTE,
        -- every (s.p).field below would call jsonb_populate_record again.
        CROSS JOIN LATERAL jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(f.refs, '{}'::jsonb)) p
-       WHERE ${LIVE_ROW}
+       WHERE ${LIVE_ROW} AND r.row BETWEEN $3 AND $4
      ), next AS (
        SELECT s.id, s.is_new, s.old, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')}
        FROM src s
@@ -82,11 +96,11 @@ export const processing: Phase = async ({ tx, imp, def }) => {
             count(*) FILTER (WHERE NOT changed)::int AS unchanged,
             (SELECT count(*) FROM events)::int AS events
      FROM changes`,
-    [imp.id, imp.organization_id],
+    [imp.id, imp.organization_id, from, to],
   );
   const c = res.rows[0] ?? { created: 0, updated: 0, unchanged: 0, events: 0 };
-  return { total, error: vanished, stats: { created: c.created, updated: c.updated, unchanged: c.unchanged, events: c.events } };
-};
+  return { removed: vanished, counts: { created: c.created, updated: c.updated, unchanged: c.unchanged, events: c.events } };
+}
 
 /** Rows whose record became required by another one after validation checked it (a concurrent import). */
 async function reportKept(tx: Queryable, imp: ImportRecord, def: ResourceDefinition, kept: string[]): Promise<number> {

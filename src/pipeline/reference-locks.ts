@@ -9,7 +9,8 @@ import { LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
 // their targets FOR KEY SHARE (a delete of a target now waits for this import, or has already
 // happened); a row whose target vanished in between is removed as an invalid reference.
 
-export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<number> {
+/** For the live rows `from`..`to`; returns how many were removed. */
+export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def: ResourceDefinition, from: number, to: number): Promise<number> {
   if (def.references.length === 0) return 0;
   const fields = def.references.map((r) => sqlLiteral(r.field)).join(', ');
   const targets = [...new Set(def.references.flatMap(referenceTargets))].map(getResource);
@@ -34,10 +35,10 @@ export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def
   const quick = await tx.query<{ wanted: number; locked: number }>(
     `WITH wanted AS (
        SELECT DISTINCT x.id FROM import_row_refs f ${explode}
-       WHERE f.import_id = $1 AND e.key IN (${fields})
+       WHERE f.import_id = $1 AND f.row BETWEEN $3 AND $4 AND e.key IN (${fields})
      ), ${locks}
      SELECT (SELECT count(*) FROM wanted)::int AS wanted, (SELECT count(*) FROM (${locked}) l)::int AS locked`,
-    [imp.id, imp.organization_id],
+    [imp.id, imp.organization_id, from, to],
   );
   if (quick.rows[0]!.wanted === quick.rows[0]!.locked) return 0;
   const res = await tx.query(
@@ -46,7 +47,7 @@ export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def
        FROM ${RESOLVED_ROWS}
        JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
        ${explode}
-       WHERE ${LIVE_ROW} AND e.key IN (${fields})
+       WHERE ${LIVE_ROW} AND r.row BETWEEN $3 AND $4 AND e.key IN (${fields})
      ), ${locks}, locked AS (${locked}), vanished AS (
        SELECT DISTINCT ON (w.row) w.row, w.field, w.id FROM wanted w WHERE w.id NOT IN (SELECT id FROM locked) ORDER BY w.row, w.field
      )
@@ -54,7 +55,7 @@ export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def
      SELECT $1, v.row, 'processing', 'invalid_reference', v.field,
             v.field || ': ' || v.id || ' was deleted while this import ran; import the row again once it exists.', r.raw
      FROM vanished v JOIN import_rows r ON r.import_id = $1 AND r.row = v.row`,
-    [imp.id, imp.organization_id],
+    [imp.id, imp.organization_id, from, to],
   );
   return res.rowCount;
 }

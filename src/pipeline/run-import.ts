@@ -16,7 +16,7 @@ import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { crashPoint } from '../worker/crash-points.js';
 import type { Logger } from '../worker/runner.js';
-import { finishPasses, runPasses, type ChunkedPhase } from './chunked-phase.js';
+import { finishPasses, runPasses, runWhole, type ChunkedPhase } from './chunked-phase.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -24,6 +24,7 @@ import { PHASES, type PhaseName } from './phases.js';
 import { preparsing } from './preparsing.js';
 import { processing } from './processing.js';
 import { transforming } from './transforming.js';
+import { undoUnfinishedProcessing } from './undo-processing.js';
 import { validation } from './validation.js';
 import { countLiveRows, dropWorkingRows, planForImport } from './working-rows.js';
 
@@ -79,7 +80,9 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       await fence(tx, imp);
       await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
     });
-    if (typeof phase !== 'function') await runPasses(deps, { imp, def, config }, position, name, phase);
+    // A phase with passes runs range by range, unless it must be one transaction here.
+    const ranged = typeof phase !== 'function' && !phase.oneRange?.(imp, db.engine);
+    if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase);
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
       await planForImport(tx, config.worker.workMem);
@@ -87,7 +90,8 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       // phase drops the working rows they are written from (and cleanup.ts stays about records).
       if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
       const ctx = { tx, imp, def, config };
-      const out = typeof phase === 'function' ? await phase(ctx) : await finishPasses(ctx, position, phase);
+      const out =
+        typeof phase === 'function' ? await phase(ctx) : ranged ? await finishPasses(ctx, position, phase) : await runWhole(ctx, position, phase);
       await fence(tx, imp, 'lock');
       crashPoint(`${name}:before-commit`);
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
@@ -110,6 +114,7 @@ export async function failImport(
   status: 'failed' | 'timed_out' | 'expired' = 'failed',
   storage?: Storage,
 ): Promise<void> {
+  await undoUnfinishedProcessing(tx, importId); // before the errors file is written from what is left
   await writeImportFiles(tx, storage, importId);
   await closeOpenPhases(tx, importId);
   await dropWorkingRows(tx, importId);

@@ -1,4 +1,4 @@
-import type { ChunkContext, ChunkedPhase } from './chunked-phase.js';
+import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
 import { analyzeWorkingRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 
@@ -11,7 +11,7 @@ import { analyzeWorkingRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 //                        a single record but not the same one (the keys disagree).
 export const transforming: ChunkedPhase = { passes: [resolveIdentities] };
 
-async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
+async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Promise<RangeOutcome> {
   // Statistics of the staged rows, once: right after the COPY there are none.
   if (from === 1) await analyzeWorkingRows(tx);
   const sources = identitySources(def);
@@ -61,5 +61,5 @@ async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Prom
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`,
     [imp.id, imp.organization_id, imp.action, from, to],
   );
-  return res.rows[0]?.errors ?? 0;
+  return { removed: res.rows[0]?.errors ?? 0 };
 }

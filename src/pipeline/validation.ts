@@ -1,4 +1,4 @@
-import type { ChunkContext, ChunkedPhase } from './chunked-phase.js';
+import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
 import { analyzeWorkingRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
@@ -11,13 +11,13 @@ import { analyzeWorkingRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './worki
 // (`still_referenced`).
 export const validation: ChunkedPhase = { passes: [validateRows] };
 
-async function validateRows(ctx: ChunkContext): Promise<number> {
+async function validateRows(ctx: ChunkContext): Promise<RangeOutcome> {
   const { tx, imp, def, from } = ctx;
   if (from === 1) await analyzeWorkingRows(tx, 'import_row_ids');
-  if (imp.action === 'delete') return removeStillReferenced(ctx);
-  let error = await removeMissingRequired(ctx);
-  if (def.references.length > 0) error += await resolveReferences(ctx);
-  return error;
+  if (imp.action === 'delete') return { removed: await removeStillReferenced(ctx) };
+  let removed = await removeMissingRequired(ctx);
+  if (def.references.length > 0) removed += await resolveReferences(ctx);
+  return { removed };
 }
 
 /** The live resolved rows of the range: `$1` import, `$3`/`$4` the range. */
