@@ -13,8 +13,8 @@ import { teePages, type Tee } from './tee-pages.js';
 //   errors.json         [{ row, phase, code, field, message, data }] in row order
 //
 // The four downloads are written from the database — `import_rows.raw` (every input row, as
-// uploaded) and `import_errors` — by `writeImportFiles`, which runs where the working rows are
-// about to be dropped: at the start of cleanup, and in failImport. Everything streams in pages,
+// uploaded) and `import_errors` — by `writeImportFiles`, which runs before the working rows are
+// dropped: in cleanup, and wherever an import fails. Everything streams in pages,
 // each page read once for both formats; no file is ever held in memory. The `has_upload_file` /
 // `has_errors_file` flags are set here and only here, so a flag is true exactly when its files exist.
 
@@ -72,9 +72,11 @@ interface FileFacts {
 
 /**
  * Writes the import's downloads from its working rows and row errors, and sets the two flags.
- * Call inside the transaction that is about to drop the working rows: if it rolls back, the
- * next attempt writes the same files again (writes are atomic and overwrite). `storage`
- * undefined (a caller without storage) writes nothing and leaves both flags false.
+ * Call before the working rows are dropped, once nothing changes them any more: cleanup does
+ * (outside a transaction, so that reading page by page never holds PGlite's session long), and
+ * so do the transactions that drop the rows of a failed import. Writing again gives the same
+ * files (writes are atomic and overwrite). `storage` undefined (a caller without storage)
+ * writes nothing and leaves both flags false.
  */
 export async function writeImportFiles(tx: Queryable, storage: Storage | undefined, importId: string): Promise<void> {
   if (!storage) return;

@@ -3,21 +3,19 @@ import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Phase, PhaseOutcome } from './phase.js';
 import { scopeCondition } from './overwrite-scope.js';
 import { removeRecords, requiredBy } from './remove-records.js';
-import { countLiveRows, dropWorkingRows, sqlLiteral } from './working-rows.js';
+import { countLiveRows, sqlLiteral } from './working-rows.js';
 
 // Phase 7, cleanup. For overwrite, the file is the complete set of the resource (within the
 // import's location, for resources tied to one): records the file does not mention are
 // deleted. A record is mentioned when any row names it, valid or not, so a row rejected for a
 // typo never gets its record deleted. Guards: an overwrite with no valid row fails and deletes
 // nothing; one that would delete more than MASS_DELETE_MAX_RATIO of the existing records
-// completes without deleting, with a reason, unless created with allow_mass_delete. Always:
-// drops the import's working rows.
+// completes without deleting, with a reason, unless created with allow_mass_delete. The
+// downloads are written before this runs, and the working rows dropped after (run-import.ts).
 export const cleanup: Phase = async (ctx) => {
   const { tx, imp } = ctx;
   const total = await countLiveRows(tx, imp.id);
-  const out: PhaseOutcome = imp.action === 'overwrite' ? await deleteUnmentioned(ctx, total) : { total, error: 0 };
-  await dropWorkingRows(tx, imp.id);
-  return out;
+  return imp.action === 'overwrite' ? deleteUnmentioned(ctx, total) : { total, error: 0 };
 };
 
 async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0], total: number): Promise<PhaseOutcome> {

@@ -16,7 +16,7 @@ import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { crashPoint } from '../worker/crash-points.js';
 import type { Logger } from '../worker/runner.js';
-import { finishPasses, runPasses, runWhole, type ChunkedPhase } from './chunked-phase.js';
+import { chunkRowsFor, finishPasses, runPasses, runWhole, type ChunkedPhase } from './chunked-phase.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
@@ -26,7 +26,7 @@ import { processing } from './processing.js';
 import { transforming } from './transforming.js';
 import { undoUnfinishedProcessing } from './undo-processing.js';
 import { validation } from './validation.js';
-import { countLiveRows, dropWorkingRows, planForImport } from './working-rows.js';
+import { countLiveRows, dropWorkingRows, dropWorkingRowsInRanges, planForImport } from './working-rows.js';
 
 export { fence, LostLease, Released } from './fencing.js';
 
@@ -83,12 +83,12 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     // A phase with passes runs range by range, unless it must be one transaction here.
     const ranged = typeof phase !== 'function' && !phase.oneRange?.(imp, db.engine);
     if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase);
+    // SPEC §6: cleanup writes the downloads (from the working rows, which nothing changes any
+    // more), page by page outside a transaction; a run that dies after writes them again.
+    if (name === 'cleanup') await writeImportFiles(db, deps.storage, imp.id);
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
       await planForImport(tx, config.worker.workMem);
-      // SPEC §6: cleanup writes the downloads; here, in cleanup's own transaction, before the
-      // phase drops the working rows they are written from (and cleanup.ts stays about records).
-      if (name === 'cleanup') await writeImportFiles(tx, deps.storage, imp.id);
       const ctx = { tx, imp, def, config };
       const out =
         typeof phase === 'function' ? await phase(ctx) : ranged ? await finishPasses(ctx, position, phase) : await runWhole(ctx, position, phase);
@@ -101,6 +101,8 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     crashPoint(`${name}:after-commit`);
     done();
   }
+  // The import is complete; its working rows go now, range by range.
+  await dropWorkingRowsInRanges(db, imp.id, chunkRowsFor(db, config));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { WORK_MEM_PATTERN } from '../config.js';
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
 import type { PhaseName } from './phases.js';
@@ -70,10 +70,28 @@ export async function copyRowErrors(tx: Queryable, importId: string, phase: Phas
   await tx.copyIn('import_errors', ['import_id', 'row', 'phase', 'code', 'field', 'message', 'data'], text);
 }
 
+const WORKING_TABLES = ['import_row_refs', 'import_row_ids', 'import_rows'] as const;
+
 export async function dropWorkingRows(tx: Queryable, importId: string): Promise<void> {
-  for (const table of ['import_row_refs', 'import_row_ids', 'import_rows']) {
-    await tx.query(`DELETE FROM ${table} WHERE import_id = $1`, [importId]);
+  for (const table of WORKING_TABLES) await tx.query(`DELETE FROM ${table} WHERE import_id = $1`, [importId]);
+}
+
+/**
+ * The same, `rows` rows per transaction: what a completed import does, so that dropping a large
+ * import's rows never holds PGlite's one session for long. Rows left by a run that dies here
+ * belong to a final import, which the abandoned-rows sweep cleans up.
+ */
+export async function dropWorkingRowsInRanges(db: Db, importId: string, rows: number): Promise<void> {
+  const res = await db.query<{ last: number }>('SELECT coalesce(max(row), 0)::int AS last FROM import_rows WHERE import_id = $1', [importId]);
+  const last = res.rows[0]?.last ?? 0;
+  for (let from = 1; from <= last; from += rows) {
+    await db.transaction(async (tx) => {
+      for (const table of WORKING_TABLES) {
+        await tx.query(`DELETE FROM ${table} WHERE import_id = $1 AND row BETWEEN $2 AND $3`, [importId, from, from + rows - 1]);
+      }
+    });
   }
+  await dropWorkingRows(db, importId); // anything staged past `last` meanwhile (nothing should be)
 }
 
 /**

@@ -69,7 +69,10 @@ pgOnly('worker crashes', () => {
     }
     const phases = imp.phases.map((p: Record<string, unknown>) => [p.name, p.status, p.total, p.success, p.error]);
     const events = (await call('GET', `/v1/events?import_id=${importId}&limit=1`, key)).pagination.total_count;
-    const leftovers = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1', [importId]);
+    // A completed import's working rows are dropped right after it completes (or, when the
+    // worker died in between, by the abandoned-rows sweep a few seconds later).
+    const staged = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_rows WHERE import_id = $1', [importId])).rows[0]!.n;
+    await until('working rows dropped', async () => (await staged()) === 0, 60_000);
     return {
       status: imp.status,
       reason: imp.reason,
@@ -77,7 +80,7 @@ pgOnly('worker crashes', () => {
       phases,
       errors,
       events,
-      leftovers: leftovers.rows[0]!.n,
+      leftovers: await staged(),
       records: records.sort((a: any, b: any) => (a.external_id < b.external_id ? -1 : 1)),
     };
   }
