@@ -5,13 +5,14 @@ import { FileReadError } from '../files/index.js';
 import { newId } from '../ids.js';
 import { failImport } from '../pipeline/run-import.js';
 import { preparsing } from '../pipeline/preparsing.js';
+import { runWhole } from '../pipeline/chunked-phase.js';
 import { createPrevalidator } from '../pipeline/prevalidation.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import { checkGivenMapping, ColumnMapper } from './column-mapping.js';
 import type { CreateImportBody } from './create-import-body.js';
-import { completePhase, findImportById, insertImport, refreshStats, type NewImport } from './import-store.js';
+import { completePhase, findImportById, insertImport, markPhaseRunning, refreshStats, type NewImport } from './import-store.js';
 import { EMPTY_STATS } from './import-types.js';
 import { readSyncRows, type SyncRows } from './sync-rows.js';
 
@@ -124,7 +125,8 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
     return false;
   }
   const imp = (await findImportById(tx, base.id))!;
-  const out = await preparsing({ tx, imp, def, config: deps.config });
+  await markPhaseRunning(tx, base.id, 1, total - invalid);
+  const out = await runWhole({ tx, imp, def, config: deps.config }, 1, preparsing);
   await completePhase(tx, base.id, 1, out);
   await refreshStats(tx, base.id);
   return true;

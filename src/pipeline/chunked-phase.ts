@@ -5,6 +5,7 @@ import { crashPoint } from '../worker/crash-points.js';
 import type { PhaseContext, PhaseOutcome } from './phase.js';
 import type { PhaseName } from './phases.js';
 import { fence, Released } from './fencing.js';
+import type { RunDeps } from './run-import.js';
 import { planForImport } from './working-rows.js';
 
 // Phases whose work is decided row by row run range by range: each range of staged rows in a
@@ -22,6 +23,8 @@ import { planForImport } from './working-rows.js';
 export interface ChunkContext extends PhaseContext {
   from: number;
   to: number;
+  /** False when the range is every row, in the transaction that completes the phase. */
+  ranged: boolean;
 }
 
 /** How many rows a range removed, and counters it adds to the import's stats (summed over ranges). */
@@ -39,6 +42,11 @@ export interface ChunkedPhase {
    * added to the phase's: the rows it was given, and those its passes removed.
    */
   finish?: (ctx: PhaseContext) => Promise<Partial<PhaseOutcome>>;
+  /**
+   * Before the first range (in a transaction of its own, so that a range stays short) or, when
+   * the phase is one transaction, before its passes: e.g. fresh planner statistics.
+   */
+  prepare?: (ctx: PhaseContext) => Promise<void>;
   /**
    * When true, the passes run over all rows in one range (one transaction) for this import on
    * this engine: for work that must not be seen half done (see processing.ts).
@@ -63,7 +71,7 @@ interface Cursor {
 }
 
 export async function runPasses(
-  deps: { db: Db; config: Readonly<Config>; shouldStop?: () => boolean },
+  deps: Pick<RunDeps, 'db' | 'config' | 'shouldStop'>,
   ctx: Omit<PhaseContext, 'tx'>,
   position: number,
   name: PhaseName,
@@ -73,17 +81,23 @@ export async function runPasses(
   const { imp } = ctx;
   let { pass, cursor, total, lastRow } = await readCursor(db, imp, position);
   const step = phase.oneRange?.(imp, db.engine) ? Math.max(lastRow, 1) : chunkRowsFor(db, config);
+  if (phase.prepare && pass === 0 && cursor === 0) {
+    await db.transaction(async (tx) => {
+      await fence(tx, imp, 'check');
+      await phase.prepare!({ ...ctx, tx });
+    });
+  }
   for (; pass < phase.passes.length; pass++, cursor = 0) {
     const run = phase.passes[pass]!;
     while (cursor < lastRow) {
-      if (deps.shouldStop?.()) throw new Released(imp.id);
       const from = cursor + 1;
+      if (deps.shouldStop?.({ phase: name, from })) throw new Released(imp.id);
       const to = Math.min(cursor + step, lastRow);
       const done = (pass + to / lastRow) / phase.passes.length;
       await db.transaction(async (tx) => {
         await fence(tx, imp, 'check');
         await planForImport(tx, config.worker.workMem);
-        const out = await run({ ...ctx, tx, from, to });
+        const out = await run({ ...ctx, tx, from, to, ranged: true });
         await fence(tx, imp, 'lock');
         await recordRange(tx, imp.id, position, { pass, cursor: to, processed: Math.min(total, Math.round(total * done)), ...out });
       });
@@ -122,10 +136,11 @@ async function recordRange(
 /** A phase with passes as one transaction (`oneRange`): every pass over all rows, then `finish`. */
 export async function runWhole(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
   const { lastRow } = await readCursor(ctx.tx, ctx.imp, position);
+  await phase.prepare?.(ctx);
   let removed = 0;
   const counts: Record<string, number> = {};
   for (const run of phase.passes) {
-    const out = await run({ ...ctx, from: 1, to: lastRow });
+    const out = await run({ ...ctx, from: 1, to: lastRow, ranged: false });
     removed += out.removed;
     for (const [k, v] of Object.entries(out.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
   }

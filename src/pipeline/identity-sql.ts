@@ -1,6 +1,6 @@
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Queryable } from '../db/db.js';
-import { LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, sqlLiteral } from './working-rows.js';
 
 // SQL pieces for resolving a row's identity against the resource's table, derived from the
 // definition: one aggregated join per identity source (id, then each lookup key in order), so
@@ -27,7 +27,7 @@ export async function collectWantedKeys(tx: Queryable, importId: string, sources
     .map(
       ({ key }) =>
         `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r
-         WHERE ${LIVE_ROW} AND r.row BETWEEN $2 AND $3 AND r.keys ? ${sqlLiteral(key)}`,
+         WHERE ${liveRowsIn('$2', '$3')} AND r.keys ? ${sqlLiteral(key)}`,
     )
     .join(' UNION ALL ');
   await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');

@@ -9,6 +9,7 @@ import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { createPrevalidator, type Prevalidator } from './prevalidation.js';
 import { fence } from './fencing.js';
+import { analyzeWorkingRows } from './working-rows.js';
 
 // Phase 1 for async imports, in the worker: the uploaded file streams from storage through the
 // reader (format sniffed from the bytes), the column mapper and the Zod schema, and is staged
@@ -95,6 +96,8 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
     await source.close();
   }
 
+  // Statistics of the staged rows, for the phases after (a resumed run gathers them again).
+  await analyzeWorkingRows(db);
   await db.transaction(async (tx) => {
     await fence(tx, imp);
     await completePhase(tx, imp.id, POSITION, { total: processed, error });

@@ -6,7 +6,7 @@ import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.j
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { lockReferenceTargets } from './reference-locks.js';
-import { countLiveRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { countLiveRows, LIVE_ROW, liveRowsIn, RESOLVED_ROWS, resolvedRowsIn, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over the live rows, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
@@ -63,13 +63,13 @@ async function processRange({ tx, imp, def, from, to }: ChunkContext): Promise<R
   const res = await tx.query<{ created: number; updated: number; unchanged: number; events: number }>(
     `WITH src AS (
        SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
-       FROM ${RESOLVED_ROWS}
-       LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
+       FROM ${resolvedRowsIn('$3', '$4')}
+       LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $3 AND $4
        LEFT JOIN ${def.table} t ON t.id = i.record_id AND t.organization_id = $2
        -- In FROM, the record is built once per row; as an expression of the inlined CTE,
        -- every (s.p).field below would call jsonb_populate_record again.
        CROSS JOIN LATERAL jsonb_populate_record(NULL::${def.table}, r.vals || coalesce(f.refs, '{}'::jsonb)) p
-       WHERE ${LIVE_ROW} AND r.row BETWEEN $3 AND $4
+       WHERE ${liveRowsIn('$3', '$4')}
      ), next AS (
        SELECT s.id, s.is_new, s.old, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')}
        FROM src s

@@ -2,7 +2,7 @@ import type { Queryable } from '../db/db.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
 import { referenceTargets, type ResourceDefinition } from '../resources/resource.js';
-import { LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, resolvedRowsIn, sqlLiteral } from './working-rows.js';
 
 // Imports of different resources of one organization run at the same time, and validation
 // resolved references in an earlier transaction. Before processing writes references, it locks
@@ -44,10 +44,10 @@ export async function lockReferenceTargets(tx: Queryable, imp: ImportRecord, def
   const res = await tx.query(
     `WITH wanted AS (
        SELECT r.row, e.key AS field, x.id
-       FROM ${RESOLVED_ROWS}
-       JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row
+       FROM ${resolvedRowsIn('$3', '$4')}
+       JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $3 AND $4
        ${explode}
-       WHERE ${LIVE_ROW} AND r.row BETWEEN $3 AND $4 AND e.key IN (${fields})
+       WHERE ${liveRowsIn('$3', '$4')} AND e.key IN (${fields})
      ), ${locks}, locked AS (${locked}), vanished AS (
        SELECT DISTINCT ON (w.row) w.row, w.field, w.id FROM wanted w WHERE w.id NOT IN (SELECT id FROM locked) ORDER BY w.row, w.field
      )

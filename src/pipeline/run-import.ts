@@ -44,11 +44,18 @@ const WORKER_PHASES: Partial<Record<PhaseName, Phase | ChunkedPhase>> = {
   cleanup,
 };
 
+/** Where a run asks whether to stop: before a phase, and before each range of a ranged phase. */
+export interface StopPoint {
+  phase: PhaseName;
+  /** The first row of the range about to run (none before the phase itself). */
+  from?: number;
+}
+
 export interface RunDeps {
   db: Db;
   config: Readonly<Config>;
   /** Checked between phases; true when the worker is shutting down. */
-  shouldStop?: () => boolean;
+  shouldStop?: (next: StopPoint) => boolean;
   /** Where uploaded files are read from and downloads are written to. */
   storage?: Storage;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
@@ -65,7 +72,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
   for (let position = 0; position < PHASES.length; position++) {
     const status = statuses[position];
     if (status === 'completed' || status === 'skipped') continue;
-    if (deps.shouldStop?.()) throw new Released(imp.id);
+    if (deps.shouldStop?.({ phase: PHASES[position]!.name })) throw new Released(imp.id);
     const name = PHASES[position]!.name;
     const started = performance.now();
     const done = () => deps.log?.info({ import: imp.id, phase: name, ms: Math.round(performance.now() - started) }, 'phase completed');

@@ -1,6 +1,6 @@
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
-import { analyzeWorkingRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, liveRowsIn, sqlLiteral } from './working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a
@@ -9,11 +9,16 @@ import { analyzeWorkingRows, LIVE_ROW, sqlLiteral } from './working-rows.js';
 //  - not_found:          an `id` that matches nothing (and, for delete, any unmatched row);
 //  - ambiguous_identity: the naming key matches several records, or the row's keys each name
 //                        a single record but not the same one (the keys disagree).
-export const transforming: ChunkedPhase = { passes: [resolveIdentities] };
+export const transforming: ChunkedPhase = {
+  passes: [resolveIdentities],
+  // The staged rows need statistics (right after the COPY there are none). An async import's
+  // prevalidation gathered them; a sync one's ran in the request, which must stay quick.
+  prepare: async ({ tx, imp }) => {
+    if (imp.upload_mode === 'sync') await analyzeWorkingRows(tx);
+  },
+};
 
 async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Promise<RangeOutcome> {
-  // Statistics of the staged rows, once: right after the COPY there are none.
-  if (from === 1) await analyzeWorkingRows(tx);
   const sources = identitySources(def);
   const namingCount = naming(sources, 'c');
   const keyList = sources.map((s) => s.key).join(', ');
@@ -21,7 +26,7 @@ async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Prom
   await collectWantedKeys(tx, imp.id, sources, from, to);
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
-       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${LIVE_ROW} AND r.row BETWEEN $4 AND $5
+       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${liveRowsIn('$4', '$5')}
      ), decided AS (
        SELECT live.row, live.raw,
          CASE

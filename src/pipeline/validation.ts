@@ -1,7 +1,7 @@
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
-import { analyzeWorkingRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, resolvedRowsIn, sqlLiteral } from './working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -12,16 +12,15 @@ import { analyzeWorkingRows, LIVE_ROW, RESOLVED_ROWS, sqlLiteral } from './worki
 export const validation: ChunkedPhase = { passes: [validateRows] };
 
 async function validateRows(ctx: ChunkContext): Promise<RangeOutcome> {
-  const { tx, imp, def, from } = ctx;
-  if (from === 1) await analyzeWorkingRows(tx, 'import_row_ids');
+  const { imp, def } = ctx;
   if (imp.action === 'delete') return { removed: await removeStillReferenced(ctx) };
   let removed = await removeMissingRequired(ctx);
   if (def.references.length > 0) removed += await resolveReferences(ctx);
   return { removed };
 }
 
-/** The live resolved rows of the range: `$1` import, `$3`/`$4` the range. */
-const LIVE_IN_RANGE = `${LIVE_ROW} AND r.row BETWEEN $3 AND $4`;
+/** The live resolved rows of the range `$3`..`$4`. */
+const LIVE_RESOLVED = `${resolvedRowsIn('$3', '$4')} WHERE ${liveRowsIn('$3', '$4')}`;
 
 const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
@@ -48,7 +47,7 @@ async function removeMissingRequired({ tx, imp, def, from, to }: ChunkContext): 
        m.raw
      FROM (
        SELECT r.row, r.raw, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
-       FROM ${RESOLVED_ROWS} WHERE ${LIVE_IN_RANGE}
+       FROM ${LIVE_RESOLVED}
      ) m
      WHERE m.field IS NOT NULL`,
     [imp.id, imp.action, from, to],
@@ -64,8 +63,8 @@ async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Prom
   );
   await tx.query(
     `INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
-     FROM ${RESOLVED_ROWS} CROSS JOIN LATERAL (${referenceValues(def)}) v
-     WHERE ${LIVE_ROW} AND r.row BETWEEN $2 AND $3`,
+     FROM ${resolvedRowsIn('$2', '$3')} CROSS JOIN LATERAL (${referenceValues(def)}) v
+     WHERE ${liveRowsIn('$2', '$3')}`,
     [imp.id, from, to],
   );
   await tx.query('ANALYZE refs');
@@ -122,12 +121,12 @@ async function removeStillReferenced({ tx, imp, def, from, to }: ChunkContext): 
            || ' record(s) (' || array_to_string(x.ids, ', ') || CASE WHEN x.n > 3 THEN ', …' ELSE '' END
            || ') through their ' || ${sqlLiteral(r.ref.field)} || '; delete or move those first.',
          r.raw
-       FROM ${RESOLVED_ROWS}
+       FROM ${resolvedRowsIn('$3', '$4')}
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS n, (array_agg(t.id ORDER BY t.id))[1:3] AS ids
          FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = i.record_id
        ) x
-       WHERE ${LIVE_IN_RANGE} AND x.n > 0`,
+       WHERE ${liveRowsIn('$3', '$4')} AND x.n > 0`,
       [imp.id, imp.organization_id, from, to],
     );
     error += res.rowCount;

@@ -15,6 +15,17 @@ export const LIVE_ROW = `r.import_id = $1 AND NOT EXISTS (
 /** Live rows with the record transforming resolved them to: `r` (import_rows) and `i` (import_row_ids). */
 export const RESOLVED_ROWS = `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row`;
 
+// The same for the rows `from`..`to` (SQL placeholders) of a range. The range is repeated on
+// the working tables joined by row: the planner does not carry it from one join column to the
+// other, and would otherwise read all of the import's ids and references for every range.
+
+/** Like LIVE_ROW, for the rows of a range. */
+export const liveRowsIn = (from: string, to: string) => `${LIVE_ROW} AND r.row BETWEEN ${from} AND ${to}`;
+
+/** Like RESOLVED_ROWS, for the rows of a range. */
+export const resolvedRowsIn = (from: string, to: string) =>
+  `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN ${from} AND ${to}`;
+
 /**
  * Rows no phase has removed. Once prevalidation completed, every staged row is counted in its
  * total and every removed one has exactly one row error, so a subtraction replaces the

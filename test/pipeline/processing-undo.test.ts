@@ -30,10 +30,9 @@ pgliteOnly('processing stopped half-way', () => {
     await t.merge('item', initial);
     const created = await svc.call('POST', '/v1/imports', key, { resource: 'item', action: 'merge', upload_mode: 'sync', data: file });
     const claimed = (await claimNext(svc.db, 'test-worker', 60))!;
-    // Asked before each phase and each range: transforming (1 + 4 ranges), parsing, validation
-    // (1 + 4), processing, its first range; the 14th question stops it before the second.
-    let checks = 0;
-    await expect(runImport({ db: svc.db, config: svc.config, shouldStop: () => ++checks > 13 }, claimed)).rejects.toBeInstanceOf(Released);
+    // Stopped before processing's second range (rows 4-6).
+    const stop = runImport({ db: svc.db, config: svc.config, shouldStop: (next) => next.phase === 'processing' && next.from === 4 }, claimed);
+    await expect(stop).rejects.toBeInstanceOf(Released);
     const p = await svc.db.query<{ cursor: number; status: string }>(`SELECT cursor, status FROM import_phases WHERE import_id = $1 AND name = 'processing'`, [claimed.id]);
     expect(p.rows[0]).toEqual({ cursor: 3, status: 'running' });
     const committed = (await t.events(claimed.id)).map((e: { type: string }) => e.type).sort();

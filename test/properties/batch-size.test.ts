@@ -6,9 +6,9 @@ import { expectAccounting, type ImportView, type Row } from '../rules/kit.js';
 import { scenario, type Scenario } from './arbitraries.js';
 import { errorShapes, fcOptions, recordShapes, resolveTokens, seededOrg, type Org } from './harness.js';
 
-// "The outcome does not depend on batch or chunk sizes": the same generated file, from the same
-// initial state, on a service staging one row per batch (BATCH_ROWS=1) and on one with the
-// default (5000), ends with the same records (compared without ids and timestamps), the same
+// "The outcome does not depend on batch or range sizes": the same generated file, from the same
+// initial state, on a service staging one row per batch (BATCH_ROWS=1) and running its phases one
+// row per range (PHASE_CHUNK_ROWS=1, see chunked-phase.ts), and on one with the defaults, ends with the same records (compared without ids and timestamps), the same
 // stats and the same row errors (row, phase, code, field). Each service takes the file both
 // inline (sync) and as an uploaded file (async: a JSON array on one, NDJSON on the other), where
 // every batch of the upload is its own committed transaction. SPEC §11 "rows stream" must not
@@ -17,7 +17,7 @@ import { errorShapes, fcOptions, recordShapes, resolveTokens, seededOrg, type Or
 let small: TestService;
 let large: TestService;
 beforeAll(async () => {
-  [small, large] = await Promise.all([startService({ BATCH_ROWS: '1' }), startService()]);
+  [small, large] = await Promise.all([startService({ BATCH_ROWS: '1', PHASE_CHUNK_ROWS: '1' }), startService()]);
 });
 afterAll(async () => {
   await Promise.all([small?.close(), large?.close()]);
@@ -50,7 +50,7 @@ async function outcomeOn(svc: TestService, sc: Scenario, via: Via) {
 }
 
 describe('batch size', () => {
-  it('BATCH_ROWS=1 and BATCH_ROWS=5000, sync or uploaded, give the same records, stats and errors', { timeout: 600_000 }, async () => {
+  it('one row per batch and per range, or the defaults, sync or uploaded, give the same records, stats and errors', { timeout: 600_000 }, async () => {
     expect([small.config.batchRows, large.config.batchRows]).toEqual([1, 5000]);
     await fc.assert(
       fc.asyncProperty(scenario(), async (sc) => {
