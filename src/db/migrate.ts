@@ -13,6 +13,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** From a first line `-- engine: pglite|postgres`: the migration runs on that engine only. */
+  engine?: Db['engine'];
 }
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
@@ -20,10 +22,17 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .readdirSync(dir)
     .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 4)), name: f.replace(/\.sql$/, ''), sql: fs.readFileSync(path.join(dir, f), 'utf8') }));
+    .map((f) => {
+      const sql = fs.readFileSync(path.join(dir, f), 'utf8');
+      const engine = /^-- engine: (pglite|postgres)\s*$/m.exec(sql.split('\n', 1)[0] ?? '')?.[1] as Db['engine'] | undefined;
+      return { version: Number(f.slice(0, 4)), name: f.replace(/\.sql$/, ''), sql, ...(engine ? { engine } : {}) };
+    });
 }
 
-/** Applies pending migrations; returns the names applied now. */
+/**
+ * Applies pending migrations; returns the names applied now. A migration for another engine is
+ * recorded as applied without running, so versions mean the same on both.
+ */
 export async function migrate(db: Db, migrations = readMigrations()): Promise<string[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
@@ -34,7 +43,7 @@ export async function migrate(db: Db, migrations = readMigrations()): Promise<st
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (seen.rowCount > 0) return false;
       // Multi-statement SQL has to go through the simple protocol (no parameters).
-      await tx.exec(m.sql);
+      if (!m.engine || m.engine === db.engine) await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       return true;
     });

@@ -96,10 +96,9 @@ export async function dropWorkingRowsInRanges(db: Db, importId: string, rows: nu
   const res = await db.query<{ last: number }>('SELECT coalesce(max(row), 0)::int AS last FROM import_rows WHERE import_id = $1', [importId]);
   const last = res.rows[0]?.last ?? 0;
   for (let from = 1; from <= last; from += rows) {
+    const to = Math.min(from + rows - 1, last);
     await db.transaction(async (tx) => {
-      for (const table of WORKING_TABLES) {
-        await tx.query(`DELETE FROM ${table} WHERE import_id = $1 AND row BETWEEN $2 AND $3`, [importId, from, from + rows - 1]);
-      }
+      for (const table of WORKING_TABLES) await tx.query(`DELETE FROM ${table} WHERE import_id = $1 AND row BETWEEN $2 AND $3`, [importId, from, to]);
     });
   }
   await dropWorkingRows(db, importId); // anything staged past `last` meanwhile (nothing should be)
