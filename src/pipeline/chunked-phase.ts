@@ -38,11 +38,6 @@ export interface ChunkedPhase {
   /** Run in order, each over every range before the next starts. */
   passes: readonly Pass[];
   /**
-   * The rest of the phase, in the transaction that completes it. Its `total` and `error` are
-   * added to the phase's: the rows it was given, and those its passes removed.
-   */
-  finish?: (ctx: PhaseContext) => Promise<Partial<PhaseOutcome>>;
-  /**
    * Before the first range (in a transaction of its own, so that a range stays short) or, when
    * the phase is one transaction, before its passes: e.g. fresh planner statistics.
    */
@@ -55,13 +50,25 @@ export interface ChunkedPhase {
 }
 
 /**
- * Rows per range. PGlite runs a 5,000-row range of any phase in well under 100 ms. On
- * PostgreSQL a long transaction blocks no reader, and one set-based statement over the file is
- * the fastest, so by default a phase is one range there; PHASE_CHUNK_ROWS bounds it (progress
- * and resumption within a phase, at some cost in speed).
+ * Rows per range (the first range, on PGlite: see nextRangeRows). On PostgreSQL a long
+ * transaction blocks no reader, and one set-based statement over the file is the fastest, so by
+ * default a phase is one range there; PHASE_CHUNK_ROWS fixes the size on either engine.
  */
 export function chunkRowsFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): number {
   return config.worker.chunkRows ?? (db.engine === 'pglite' ? 5_000 : Number.MAX_SAFE_INTEGER);
+}
+
+/** How long a range should hold PGlite's one session: an API request waits at most about this. */
+export const RANGE_TARGET_MS = 100;
+
+/**
+ * On PGlite (unless PHASE_CHUNK_ROWS is set), each range is sized from how long the last one
+ * took, aiming at RANGE_TARGET_MS: phases cost very different amounts per row, and machines
+ * differ. Grows at most twofold per range; stays between 500 and 50,000 rows.
+ */
+export function nextRangeRows(rows: number, ms: number): number {
+  const aimed = Math.round((rows * RANGE_TARGET_MS) / Math.max(ms, 1));
+  return Math.min(50_000, Math.max(500, Math.min(aimed, rows * 2)));
 }
 
 interface Cursor {
@@ -81,7 +88,8 @@ export async function runPasses(
   const { db, config } = deps;
   const { imp } = ctx;
   let { pass, cursor, total, lastRow } = await readCursor(db, imp, position);
-  const step = phase.oneRange?.(imp, db.engine) ? Math.max(lastRow, 1) : chunkRowsFor(db, config);
+  let step = chunkRowsFor(db, config);
+  const adaptive = db.engine === 'pglite' && config.worker.chunkRows === undefined;
   if (phase.prepare && pass === 0 && cursor === 0) {
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
@@ -95,6 +103,7 @@ export async function runPasses(
       if (deps.shouldStop?.({ phase: name, from })) throw new Released(imp.id);
       const to = Math.min(cursor + step, lastRow);
       const done = (pass + to / lastRow) / phase.passes.length;
+      const started = performance.now();
       await db.transaction(async (tx) => {
         await fence(tx, imp, 'check');
         await planForImport(tx, config.worker.workMem);
@@ -103,6 +112,7 @@ export async function runPasses(
         await recordRange(tx, imp.id, position, { pass, cursor: to, processed: Math.min(total, Math.round(total * done)), ...out });
       });
       crashPoint(`${name}:after-range`);
+      if (adaptive) step = nextRangeRows(to - from + 1, performance.now() - started);
       cursor = to;
     }
   }
@@ -134,7 +144,7 @@ async function recordRange(
   );
 }
 
-/** A phase with passes as one transaction (`oneRange`): every pass over all rows, then `finish`. */
+/** A phase with passes as one transaction (`oneRange`, or a sync import's preparsing): every pass over all rows. */
 export async function runWhole(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
   const { lastRow } = await readCursor(ctx.tx, ctx.imp, position);
   await phase.prepare?.(ctx);
@@ -145,17 +155,21 @@ export async function runWhole(ctx: PhaseContext, position: number, phase: Chunk
     removed += out.removed;
     for (const [k, v] of Object.entries(out.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
   }
-  const whole = await finishPasses(ctx, position, phase);
-  return { ...whole, error: whole.error + removed, stats: { ...counts, ...whole.stats } };
+  return { total: await phaseTotal(ctx, position), error: removed, stats: counts };
 }
 
-/** The outcome of a phase with passes: its rows in, removed and counted so far, plus what `finish` did. */
-export async function finishPasses(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
+/** The outcome of a phase whose passes ran range by range: what its ranges recorded. */
+export async function finishPasses(ctx: PhaseContext, position: number): Promise<PhaseOutcome> {
   const res = await ctx.tx.query<{ total: number; error: number; counts: Partial<Stats> }>(
     'SELECT total, error, counts FROM import_phases WHERE import_id = $1 AND position = $2',
     [ctx.imp.id, position],
   );
-  const sofar = res.rows[0] ?? { total: 0, error: 0, counts: {} };
-  const more = (await phase.finish?.(ctx)) ?? {};
-  return { ...more, total: sofar.total, error: sofar.error + (more.error ?? 0), stats: { ...sofar.counts, ...more.stats } };
+  const r = res.rows[0] ?? { total: 0, error: 0, counts: {} };
+  return { total: r.total, error: r.error, stats: r.counts };
+}
+
+/** The rows the phase started with (markPhaseRunning). */
+async function phaseTotal(ctx: PhaseContext, position: number): Promise<number> {
+  const res = await ctx.tx.query<{ total: number }>('SELECT total FROM import_phases WHERE import_id = $1 AND position = $2', [ctx.imp.id, position]);
+  return res.rows[0]?.total ?? 0;
 }

@@ -30,9 +30,10 @@ import { countLiveRows, dropWorkingRows, dropWorkingRowsInRanges, planForImport 
 
 export { fence, LostLease, Released } from './fencing.js';
 
-// Runs the phases an import has not completed yet, in order. Each phase's effect and its
-// completion commit in one transaction, so a run that dies resumes at the first incomplete
-// phase and no phase is ever half applied. Every transaction first checks the attempt number
+// Runs the phases an import has not completed yet, in order. A phase's effect commits with its
+// completion in one transaction, or range by range, each range with the phase's cursor
+// (chunked-phase.ts); either way a run that dies resumes where the last commit left it, and
+// nothing is applied twice or half. Every transaction first checks the attempt number
 // (fencing): a worker that lost its lease changes nothing.
 
 const WORKER_PHASES: Partial<Record<PhaseName, Phase | ChunkedPhase>> = {
@@ -98,7 +99,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       await planForImport(tx, config.worker.workMem);
       const ctx = { tx, imp, def, config };
       const out =
-        typeof phase === 'function' ? await phase(ctx) : ranged ? await finishPasses(ctx, position, phase) : await runWhole(ctx, position, phase);
+        typeof phase === 'function' ? await phase(ctx) : ranged ? await finishPasses(ctx, position) : await runWhole(ctx, position, phase);
       await fence(tx, imp, 'lock');
       crashPoint(`${name}:before-commit`);
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');

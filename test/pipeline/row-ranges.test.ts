@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextRangeRows, RANGE_TARGET_MS } from '../../src/pipeline/chunked-phase.js';
 import { importer, place, type Row } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -62,4 +63,15 @@ for (const [label, env] of [['one range', {}], ['ranges of 3 rows', { PHASE_CHUN
 it('ranges change nothing in the outcome', () => {
   expect(outcomes.size).toBe(2);
   expect(outcomes.get('ranges of 3 rows')).toEqual(outcomes.get('one range'));
+});
+
+describe('range sizes on PGlite', () => {
+  it('aim at RANGE_TARGET_MS from the last range, growing at most twofold, within 500..50,000 rows', () => {
+    expect(nextRangeRows(5000, RANGE_TARGET_MS)).toBe(5000);
+    expect(nextRangeRows(5000, 4 * RANGE_TARGET_MS)).toBe(1250);
+    expect(nextRangeRows(5000, RANGE_TARGET_MS / 10)).toBe(10_000);
+    expect(nextRangeRows(5000, 0)).toBe(10_000);
+    expect(nextRangeRows(600, 60 * RANGE_TARGET_MS)).toBe(500);
+    expect(nextRangeRows(40_000, RANGE_TARGET_MS / 2)).toBe(50_000);
+  });
 });
