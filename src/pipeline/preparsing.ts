@@ -1,4 +1,4 @@
-import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
+import type { ChunkedPhase } from './chunked-phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
 import { sqlLiteral } from './working-rows.js';
 
@@ -7,23 +7,15 @@ import { sqlLiteral } from './working-rows.js';
 // duplicates, handled per duplicate_handling. Range by range on PGlite; on PostgreSQL one
 // statement over the file hashes its groups faster than ranges could look them up.
 export const preparsing: ChunkedPhase = {
-  passes: [removeSameIdentity],
+  passes: [
+    (ctx) =>
+      removeDuplicates(ctx, {
+        phase: 'preparsing',
+        groupBy: 'r.ident',
+        field: `split_part(r.ident, ':', 1)`,
+        describe: `'names the same ' || ${sqlLiteral(ctx.def.name)} || ' by ' || d.field || ' "' || substr(d.grp, length(d.field) + 2) || '"'`,
+        own: `e.phase = 'preparsing'`,
+      }),
+  ],
   oneRange: (_imp, engine) => engine !== 'pglite',
 };
-
-async function removeSameIdentity({ tx, imp, def, from, to, ranged }: ChunkContext): Promise<RangeOutcome> {
-  const removed = await removeDuplicates(
-    tx,
-    imp.id,
-    imp.duplicate_handling,
-    {
-      phase: 'preparsing',
-      groupBy: 'r.ident',
-      field: `split_part(r.ident, ':', 1)`,
-      describe: `'names the same ' || ${sqlLiteral(def.name)} || ' by ' || d.field || ' "' || substr(d.grp, length(d.field) + 2) || '"'`,
-      own: `e.phase = 'preparsing'`,
-    },
-    { from, to, ranged },
-  );
-  return { removed };
-}

@@ -1,5 +1,4 @@
-import type { Queryable } from '../db/db.js';
-import type { DuplicateHandling } from '../imports/import-types.js';
+import type { ChunkContext, RangeOutcome } from './chunked-phase.js';
 import type { PhaseName } from './phases.js';
 import { RESOLVED_ROWS, resolvedRowsIn } from './working-rows.js';
 
@@ -28,13 +27,9 @@ export interface DuplicateRule {
   own: string;
 }
 
-export async function removeDuplicates(
-  tx: Queryable,
-  importId: string,
-  mode: DuplicateHandling,
-  rule: DuplicateRule,
-  range: { from: number; to: number; ranged: boolean },
-): Promise<number> {
+/** Removes the duplicates among the rows of the range `ctx` is given. */
+export async function removeDuplicates(ctx: ChunkContext, rule: DuplicateRule): Promise<RangeOutcome> {
+  const { tx, imp, from: first, to: last, ranged } = ctx;
   const from = rule.resolved ? RESOLVED_ROWS : 'import_rows r';
   const fromRange = rule.resolved ? resolvedRowsIn('$4', '$5') : 'import_rows r';
   const liveBefore = `NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(${rule.own}, false))`;
@@ -44,9 +39,9 @@ export async function removeDuplicates(
        SELECT DISTINCT ${rule.groupBy} AS grp
        FROM ${fromRange} WHERE r.import_id = $1 AND r.row BETWEEN $4 AND $5 AND ${rule.groupBy} IS NOT NULL AND ${liveBefore}
      ), `;
-  const inGroups = range.ranged ? `${rule.groupBy} IN (SELECT t.grp FROM touched t)` : `${rule.groupBy} IS NOT NULL`;
+  const inGroups = ranged ? `${rule.groupBy} IN (SELECT t.grp FROM touched t)` : `${rule.groupBy} IS NOT NULL`;
   const res = await tx.query(
-    `${range.ranged ? touched : 'WITH '}w AS (
+    `${ranged ? touched : 'WITH '}w AS (
        -- Every row of those groups, each with its group's size and first two rows. The rows of
        -- the range are then picked by row number, not joined back: a join whose size the
        -- planner cannot know from statistics.
@@ -68,7 +63,7 @@ export async function removeDuplicates(
                    ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
             d.raw
      FROM d`,
-    [importId, mode, rule.phase, range.from, range.to],
+    [imp.id, imp.duplicate_handling, rule.phase, first, last],
   );
-  return res.rowCount;
+  return { removed: res.rowCount };
 }
