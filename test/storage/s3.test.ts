@@ -66,7 +66,9 @@ afterAll(async () => {
 });
 
 // Each test gets its own key prefix inside the bucket, so tests never see each other's objects.
-storageContract('s3', async () => createStorage(config({ prefix: `contract-${++n}` })));
+// s3rver's filesystem store writes an object in place (fs.createWriteStream on its path), so
+// racing PUTs of one key can interleave in the double itself: flaky, and not about the adapter.
+storageContract('s3', async () => createStorage(config({ prefix: `contract-${++n}` })), { atomicOverwrite: false });
 
 describe('s3 adapter specifics', () => {
   it('createStorage picks the S3 adapter, path-style with an endpoint', () => {
