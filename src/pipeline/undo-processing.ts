@@ -23,19 +23,18 @@ export async function undoUnfinishedProcessing(tx: Queryable, importId: string):
   if (!imp) return;
   const def = getResource(imp.resource);
   const restore = Object.keys(def.fields).map((c) => `${c} = (b.p).${c}`);
+  // Data-modifying CTEs run to completion whether read or not.
   await tx.query(
     `WITH ev AS (
        DELETE FROM events e WHERE e.organization_id = $2 AND e.import_id = $1 RETURNING e.record_id, e.type, e.before
      ), created AS (
        DELETE FROM ${def.table} t USING ev WHERE ev.type = 'record.created' AND t.organization_id = $2 AND t.id = ev.record_id
-       RETURNING 1
      ), updated AS (
        UPDATE ${def.table} t SET ${restore.join(', ')}, updated_at = now()
        FROM (SELECT ev.record_id, jsonb_populate_record(NULL::${def.table}, ev.before) AS p FROM ev WHERE ev.type = 'record.updated') b
        WHERE t.organization_id = $2 AND t.id = b.record_id
-       RETURNING 1
      )
-     SELECT (SELECT count(*) FROM created)::int AS created, (SELECT count(*) FROM updated)::int AS updated`,
+     SELECT 1`,
     [importId, imp.organization_id],
   );
   await tx.query(`DELETE FROM import_errors WHERE import_id = $1 AND phase = 'processing'`, [importId]);

@@ -132,7 +132,7 @@ export const VACUUM_AFTER_ROWS = 10_000;
  * outside a transaction; SKIP_LOCKED leaves a table another worker is vacuuming to it.
  */
 export async function vacuumWorkingRows(db: Pick<Queryable, 'exec'>): Promise<void> {
-  await db.exec('VACUUM (SKIP_LOCKED) import_rows, import_row_ids, import_row_refs');
+  await db.exec(`VACUUM (SKIP_LOCKED) ${WORKING_TABLES.join(', ')}`);
 }
 
 /** SQL literal for a name taken from a resource definition (never from input). */
