@@ -15,8 +15,8 @@ export interface QueryResult<T> {
 
 export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
-  /** COPY `text` (already in COPY text format, see copy-text.ts) into `table (columns)`. */
-  copyIn(table: string, columns: readonly string[], text: string): Promise<void>;
+  /** COPY `data` (already in COPY text format, see copy-text.ts) into `table (columns)`. */
+  copyIn(table: string, columns: readonly string[], data: string | Buffer): Promise<void>;
   /** Multi-statement SQL without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -17,11 +17,11 @@ function wrap(client: Client): Queryable {
       const res = await client.query(sql, params as unknown[]);
       return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
     },
-    async copyIn(table, columns, text) {
-      if (text.length === 0) return;
+    async copyIn(table, columns, data) {
+      if (data.length === 0) return;
       const run = async (c: pg.PoolClient) => {
         const stream = c.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
-        await pipeline(Readable.from([text]), stream);
+        await pipeline(Readable.from([data]), stream);
       };
       if (client instanceof pg.Pool) {
         const c = await client.connect();

@@ -17,10 +17,10 @@ function wrap(session: Session): Queryable {
       // PGlite reports affectedRows 0 for a SELECT; count returned rows whenever there are columns.
       return { rows: res.rows, rowCount: res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
     },
-    async copyIn(table, columns, text) {
-      if (text.length === 0) return;
+    async copyIn(table, columns, data) {
+      if (data.length === 0) return;
       await session.query(`COPY ${table} (${columns.join(', ')}) FROM '/dev/blob'`, [], {
-        blob: new Blob([text]),
+        blob: new Blob([data]),
       });
     },
     async exec(sql) {

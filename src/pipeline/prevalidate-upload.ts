@@ -7,7 +7,7 @@ import { completePhase, markPhaseRunning, refreshStats, setPhaseProgress } from 
 import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
-import { createPrevalidator, type Prevalidator } from './prevalidation.js';
+import { createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { fence } from './fencing.js';
 import { analyzeWorkingRows } from './working-rows.js';
 
@@ -51,23 +51,23 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
   }
   const mapper = new ColumnMapper(def, imp.column_mapping);
   let { processed, error } = resume;
-  const stage = async (batch: SourceRow[], pre: Prevalidator) => {
-    const removed = await db.transaction(async (tx) => {
+  const stage = async (batch: PreparedBatch, pre: Prevalidator) => {
+    await db.transaction(async (tx) => {
       await fence(tx, imp);
-      const n = await pre.stageBatch(tx, batch);
-      await setPhaseProgress(tx, imp.id, POSITION, processed + batch.length, error + n);
-      return n;
+      await pre.stage(tx, batch);
+      await setPhaseProgress(tx, imp.id, POSITION, processed + batch.rows, error + batch.removed);
     });
-    processed += batch.length;
-    error += removed;
+    processed += batch.rows;
+    error += batch.removed;
   };
-  // One batch is staged while the next is read: its COPY runs in Postgres while this process
-  // parses on. Batches still commit one at a time and in order, so "everything up to the
-  // highest staged row" stays the resume point.
+  // One batch is staged while the next is read, validated and encoded: its COPY runs in
+  // Postgres while this process works on. Batches still commit one at a time and in order, so
+  // "everything up to the highest staged row" stays the resume point.
   let staging: Promise<void> = Promise.resolve();
   const stageNext = async (batch: SourceRow[], pre: Prevalidator) => {
+    const prepared = pre.prepare(batch);
     await staging;
-    staging = stage(batch, pre);
+    staging = stage(prepared, pre);
     staging.catch(() => undefined); // awaited before the next batch or at the end
   };
   try {

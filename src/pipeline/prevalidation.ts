@@ -1,20 +1,39 @@
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.js';
+import { PARSE_ERROR_KEY } from '../files/index.js';
 import type { ColumnMapper } from '../imports/column-mapping.js';
 import { ID_FIELD, rowSchema, type ResourceDefinition } from '../resources/resource.js';
-import { copyRowErrors, copyStagedRows, type RowError, type StagedRow } from './working-rows.js';
+import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, type RowError, type StagedRow } from './working-rows.js';
 
 // Phase 1, prevalidation: each input row is mapped to fields, coerced and validated against the
 // resource's Zod schema, and COPYed into import_rows with its row number. Invalid rows are
 // staged too (their identity still counts for overwrite) and get their error in the same batch.
+// A batch is prepared (validated and encoded as COPY text) apart from staging it, so that the
+// worker prepares the next batch while Postgres is still taking in the last one.
 
 export interface SourceRow {
   row: number;
   values: Record<string, unknown>;
 }
 
+/**
+ * A batch validated and encoded, ready to be COPYed. The COPY data is kept as bytes: a batch
+ * waits while the one before it is staged, and as a string (a rope of a piece per field) it
+ * would outlive the young generation and pile up in the old one.
+ */
+export interface PreparedBatch {
+  rows: number;
+  /** How many of its rows were removed (have a row error). */
+  removed: number;
+  staged: Buffer;
+  errors: Buffer;
+}
+
 export interface Prevalidator {
-  /** Stages one batch in `tx`; returns how many of its rows were removed. */
+  prepare(rows: readonly SourceRow[]): PreparedBatch;
+  /** Stages a prepared batch in `tx`. */
+  stage(tx: Queryable, batch: PreparedBatch): Promise<void>;
+  /** prepare + stage; returns how many of the rows were removed. */
   stageBatch(tx: Queryable, rows: readonly SourceRow[]): Promise<number>;
 }
 
@@ -29,11 +48,12 @@ export function createPrevalidator(opts: {
   const identitySources = [ID_FIELD, ...def.lookupKeys];
 
   function stageOne(src: SourceRow): { staged: StagedRow; error: RowError | null } {
-    const raw = cleanValue(src.values) as Record<string, unknown>;
+    const raw = cleanRow(src.values);
     const parseError = raw.__parse_error;
     if (typeof parseError === 'string') delete raw.__parse_error;
     const given: Record<string, unknown> = {};
-    for (const [header, value] of Object.entries(raw)) {
+    for (const header of Object.keys(raw)) {
+      const value = raw[header];
       const field = mapper.fieldOf(header);
       if (field === null || value === undefined) continue;
       if (typeof value === 'string' && value.trim() === '') continue; // an empty cell is "not given"
@@ -49,22 +69,36 @@ export function createPrevalidator(opts: {
     }
     const parsed = schema.safeParse(given);
     if (!parsed.success) return { staged, error: invalidValue(src.row, raw, parsed.error) };
-    staged.vals = stripUndefined(parsed.data);
+    staged.vals = parsed.data; // fields the row does not give are undefined: JSON.stringify leaves them out
     return { staged, error: null };
   }
 
+  const prepare = (rows: readonly SourceRow[]): PreparedBatch => {
+    const staged: StagedRow[] = [];
+    const errors: RowError[] = [];
+    for (const src of rows) {
+      const { staged: s, error } = stageOne(src);
+      staged.push(s);
+      if (error) errors.push(error);
+    }
+    return {
+      rows: rows.length,
+      removed: errors.length,
+      staged: Buffer.from(stagedRowsCopyText(importId, staged)),
+      errors: Buffer.from(rowErrorsCopyText(importId, 'prevalidation', errors)),
+    };
+  };
+  const stage = async (tx: Queryable, batch: PreparedBatch) => {
+    await copyStagedRows(tx, batch.staged);
+    await copyRowErrors(tx, batch.errors);
+  };
   return {
+    prepare,
+    stage,
     async stageBatch(tx, rows) {
-      const staged: StagedRow[] = [];
-      const errors: RowError[] = [];
-      for (const src of rows) {
-        const { staged: s, error } = stageOne(src);
-        staged.push(s);
-        if (error) errors.push(error);
-      }
-      await copyStagedRows(tx, importId, staged);
-      await copyRowErrors(tx, importId, 'prevalidation', errors);
-      return errors.length;
+      const batch = prepare(rows);
+      await stage(tx, batch);
+      return batch.removed;
     },
   };
 }
@@ -94,26 +128,40 @@ function invalidValue(row: number, raw: Record<string, unknown>, err: z.ZodError
   };
 }
 
-function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out;
-}
+/** Characters jsonb cannot store as they are: NUL, and surrogates (which may be lone). */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 /** Makes any input storable as jsonb: no NUL characters, no lone surrogates, no non-finite numbers. */
 function cleanValue(v: unknown): unknown {
-  if (typeof v === 'string') {
-    const s = v.includes('\u0000') ? v.replace(/\u0000/g, '') : v;
-    return s.isWellFormed() ? s : s.toWellFormed();
-  }
+  if (typeof v === 'string') return cleanString(v);
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (Array.isArray(v)) return v.map(cleanValue);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[cleanValue(k) as string] = cleanValue(x);
+    for (const [k, x] of Object.entries(v)) out[cleanString(k)] = cleanValue(x);
     return out;
   }
   return v;
+}
+
+function cleanString(s: string): string {
+  if (!SUSPECT.test(s)) return s;
+  const t = s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  return t.isWellFormed() ? t : t.toWellFormed();
+}
+
+/**
+ * The row as uploaded, storable as jsonb. A CSV row (string cells, nothing to clean, no parse
+ * error) is used as it is: copying every row of a million-row file is most of what this costs.
+ */
+function cleanRow(values: Record<string, unknown>): Record<string, unknown> {
+  for (const k of Object.keys(values)) {
+    const x = values[k];
+    if (typeof x !== 'string' || SUSPECT.test(x) || SUSPECT.test(k) || k === PARSE_ERROR_KEY) {
+      return cleanValue(values) as Record<string, unknown>;
+    }
+  }
+  return values;
 }

@@ -58,7 +58,8 @@ export interface RowError {
   data: Record<string, unknown>;
 }
 
-export async function copyStagedRows(tx: Queryable, importId: string, rows: readonly StagedRow[]): Promise<void> {
+/** The COPY text of staged rows (see copyStagedRows). */
+export function stagedRowsCopyText(importId: string, rows: readonly StagedRow[]): string {
   let text = '';
   for (const r of rows) {
     text += copyLine([
@@ -70,15 +71,24 @@ export async function copyStagedRows(tx: Queryable, importId: string, rows: read
       r.ident,
     ]);
   }
-  await tx.copyIn('import_rows', ['import_id', 'row', 'raw', 'vals', 'keys', 'ident'], text);
+  return text;
 }
 
-export async function copyRowErrors(tx: Queryable, importId: string, phase: PhaseName, errors: readonly RowError[]): Promise<void> {
+export async function copyStagedRows(tx: Queryable, data: string | Buffer): Promise<void> {
+  await tx.copyIn('import_rows', ['import_id', 'row', 'raw', 'vals', 'keys', 'ident'], data);
+}
+
+/** The COPY text of row errors (see copyRowErrors). */
+export function rowErrorsCopyText(importId: string, phase: PhaseName, errors: readonly RowError[]): string {
   let text = '';
   for (const e of errors) {
     text += copyLine([importId, e.row, phase, e.code, e.field, e.message, JSON.stringify(e.data)]);
   }
-  await tx.copyIn('import_errors', ['import_id', 'row', 'phase', 'code', 'field', 'message', 'data'], text);
+  return text;
+}
+
+export async function copyRowErrors(tx: Queryable, data: string | Buffer): Promise<void> {
+  await tx.copyIn('import_errors', ['import_id', 'row', 'phase', 'code', 'field', 'message', 'data'], data);
 }
 
 const WORKING_TABLES = ['import_row_refs', 'import_row_ids', 'import_rows'] as const;
