@@ -102,16 +102,16 @@ export async function writeImportFiles(tx: Queryable, storage: Storage | undefin
     const tee = teePages(rawPages(tx, importId));
     const [forCsv, forJson] = tee.readers;
     await putTogether(storage, tee, [
-      ['upload.csv', importFileKey(imp, 'upload.csv'), csvStream(columns, mapRows(forCsv, (r) => columns.map((c) => r.raw[c])))],
-      ['upload.json', importFileKey(imp, 'upload.json'), jsonArrayStream(mapRows(forJson, (r) => ordered(r.raw, columns)))],
+      ['upload.csv', importFileKey(imp, 'upload.csv'), csvStream(columns, mapPages(forCsv, (r) => columns.map((c) => r.raw[c])))],
+      ['upload.json', importFileKey(imp, 'upload.json'), jsonArrayStream(mapPages(forJson, (r) => ordered(r.raw, columns)))],
     ]);
   }
   if (facts.has_errors) {
     const columns = await columnsOf(tx, importId, headers, 'import_errors', 'data');
     const tee = teePages(errorPages(tx, importId));
     const [forCsv, forJson] = tee.readers;
-    const csvRows = mapRows(forCsv, (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
-    const jsonRows = mapRows(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
+    const csvRows = mapPages(forCsv, (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
+    const jsonRows = mapPages(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
     await putTogether(storage, tee, [
       ['errors.csv', importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows)],
       ['errors.json', importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows)],
@@ -189,6 +189,6 @@ async function putTogether(storage: Storage, tee: Tee<unknown>, files: [Download
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
 
-async function* mapRows<T, U>(rows: AsyncIterable<T>, fn: (r: T) => U): AsyncGenerator<U> {
-  for await (const r of rows) yield fn(r);
+async function* mapPages<T, U>(pages: AsyncIterable<T[]>, fn: (r: T) => U): AsyncGenerator<U[]> {
+  for await (const page of pages) yield page.map(fn);
 }

@@ -6,7 +6,8 @@
 // readers with that error, so the other is never left waiting.
 
 export interface Tee<T> {
-  readers: [AsyncGenerator<T>, AsyncGenerator<T>];
+  /** Each gives every page, in order (pages, not rows: a writer formats a page without awaiting). */
+  readers: [AsyncGenerator<T[]>, AsyncGenerator<T[]>];
   abort(error: unknown): void;
 }
 
@@ -47,7 +48,7 @@ export function teePages<T>(source: AsyncIterable<T[]>, maxLead = 2): Tee<T> {
     }
   };
 
-  async function* reader(me: 0 | 1): AsyncGenerator<T> {
+  async function* reader(me: 0 | 1): AsyncGenerator<T[]> {
     try {
       for (;;) {
         if (failure) throw failure.error;
@@ -62,7 +63,7 @@ export function teePages<T>(source: AsyncIterable<T[]>, maxLead = 2): Tee<T> {
           wake();
           // Read ahead: the next page is on its way while this one is formatted and written.
           if (first + kept.length === n + 1 && n + 1 < pageCount) void fetchPage();
-          yield* page;
+          yield page;
         } else {
           await fetchPage();
         }

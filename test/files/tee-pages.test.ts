@@ -18,11 +18,13 @@ function source(pageCount: number, pageSize: number, failAt?: number) {
   return { pages: pages(), stats };
 }
 
-async function drain<T>(it: AsyncIterable<T>, pauseEvery = 0): Promise<T[]> {
+/** Every row of the pages a reader gives, pausing after every `pauseEvery` pages. */
+async function drain<T>(it: AsyncIterable<T[]>, pauseEvery = 0): Promise<T[]> {
   const out: T[] = [];
-  for await (const x of it) {
-    out.push(x);
-    if (pauseEvery && out.length % pauseEvery === 0) await new Promise((r) => setTimeout(r, 1));
+  let pages = 0;
+  for await (const page of it) {
+    out.push(...page);
+    if (pauseEvery && ++pages % pauseEvery === 0) await new Promise((r) => setTimeout(r, 1));
   }
   return out;
 }
@@ -72,7 +74,7 @@ describe('teePages', () => {
   it('a reader that stops early releases the other', async () => {
     const { pages } = source(30, 5);
     const tee = teePages(pages, 1);
-    for await (const x of tee.readers[1]) if (x === 3) break;
+    for await (const page of tee.readers[1]) if (page.includes(3)) break;
     expect(await drain(tee.readers[0])).toHaveLength(150);
   });
 });

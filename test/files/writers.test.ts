@@ -10,8 +10,9 @@ async function text(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function* from<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
+/** The writers take pages: `items` split into pages of three. */
+async function* from<T>(items: T[]): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += 3) yield items.slice(i, i + 3);
 }
 
 describe('csvSafeCell', () => {
@@ -82,10 +83,10 @@ describe('csvStream', () => {
 
   it('pulls rows only as the consumer reads (backpressure)', async () => {
     let produced = 0;
-    async function* endless(): AsyncGenerator<unknown[]> {
+    async function* endless(): AsyncGenerator<unknown[][]> {
       for (;;) {
         produced++;
-        yield [produced, 'some text for the row'];
+        yield [[produced, 'some text for the row']];
       }
     }
     const out = csvStream(['n', 't'], endless());
@@ -112,8 +113,8 @@ describe('jsonArrayStream', () => {
 
   it('pulls items only as the consumer reads (backpressure)', async () => {
     let produced = 0;
-    async function* endless(): AsyncGenerator<unknown> {
-      for (;;) yield { n: ++produced };
+    async function* endless(): AsyncGenerator<unknown[]> {
+      for (;;) yield [{ n: ++produced }];
     }
     const out = jsonArrayStream(endless());
     for await (const chunk of out) {

@@ -10,15 +10,16 @@ export { csvSafeCell } from './csv-safe-cell.js';
 const BOM = '\uFEFF';
 const FLUSH_AT = 64 * 1024; // batch small lines into chunks worth a write
 
-export function csvStream(headers: string[], rows: AsyncIterable<unknown[]>): Readable {
+/** `pages`: the rows, a page (an array of rows) at a time; a page is formatted without awaiting. */
+export function csvStream(headers: string[], pages: AsyncIterable<readonly unknown[][]>): Readable {
   // Readable.from pulls from the generator only when the consumer wants more: backpressure.
-  return Readable.from(lines(headers, rows), { objectMode: false });
+  return Readable.from(lines(headers, pages), { objectMode: false });
 }
 
-async function* lines(headers: string[], rows: AsyncIterable<unknown[]>): AsyncGenerator<Buffer> {
+async function* lines(headers: string[], pages: AsyncIterable<readonly unknown[][]>): AsyncGenerator<Buffer> {
   let pending = BOM + csvLine(headers, headers.length);
-  for await (const row of rows) {
-    pending += csvLine(row, headers.length);
+  for await (const page of pages) {
+    for (const row of page) pending += csvLine(row, headers.length);
     if (pending.length >= FLUSH_AT) {
       yield Buffer.from(pending, 'utf8');
       pending = '';
