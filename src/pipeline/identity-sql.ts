@@ -17,38 +17,49 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
 }
 
 /**
- * Collects the distinct identity values of the import's live rows into the temporary table
- * `wanted_keys`, with fresh statistics. The planner cannot estimate how many distinct values
- * an expression over the staged rows has (it guesses 200): for a million-row file it then
- * probes the index a million times instead of hashing, ten times slower. Rows `from`..`to`.
+ * Keys no two records of an organization share (the primary key, and the unique index on
+ * (organization_id, external_id) every resource table has, migration 0002). A row joins the
+ * record such a key names directly: the planner probes the index for a small file and hashes
+ * the organization's records for a large one, and there is nothing to count.
+ */
+const UNIQUE_KEYS: ReadonlySet<string> = new Set([ID_FIELD, 'external_id']);
+
+/**
+ * Collects the distinct values the import's live rows give for the keys records may share
+ * (email, name, …) into the temporary table `wanted_keys`, with fresh statistics: their match
+ * sets are counted, and the planner cannot estimate how many distinct values an expression over
+ * the staged rows has (it guesses 200): for a million-row file it then probes the index a
+ * million times instead of hashing, ten times slower. Rows `from`..`to`; one scan for every key.
  */
 export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[], from: number, to: number): Promise<void> {
-  const values = sources
-    .map(
-      ({ key }) =>
-        `SELECT DISTINCT ${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)} FROM import_rows r
-         WHERE ${liveRowsIn('$2', '$3')} AND r.keys ? ${sqlLiteral(key)}`,
-    )
-    .join(' UNION ALL ');
+  const shared = sources.filter((s) => !UNIQUE_KEYS.has(s.key));
+  if (shared.length === 0) return;
+  const pairs = shared.map(({ key }) => `(${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)})`).join(', ');
   await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
-  await tx.query(`INSERT INTO wanted_keys ${values}`, [importId, from, to]);
+  await tx.query(
+    `INSERT INTO wanted_keys
+     SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ${pairs}) k(key, v)
+     WHERE ${liveRowsIn('$2', '$3')} AND k.v IS NOT NULL GROUP BY k.key, k.v`,
+    [importId, from, to],
+  );
   await tx.query('ANALYZE wanted_keys');
 }
 
 /**
  * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`); `$2` is the
- * organization. Each match set only aggregates the key values the file actually contains
+ * organization. A key records may share is counted over only the values the file contains
  * (`wanted_keys`, see above), so a small import into a large table probes the index, and a
  * large one hashes.
  */
 export function identityJoins(def: ResourceDefinition, sources: IdentitySource[]): string {
   return sources
     .map(({ key, alias }) => {
+      if (UNIQUE_KEYS.has(key)) {
+        return `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2) ${alias}
+             ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
+      }
       const wanted = `${key} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${sqlLiteral(key)})`;
-      return key === ID_FIELD
-        ? `LEFT JOIN (SELECT id AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2 AND ${wanted}) ${alias}
-             ON ${alias}.v = live.keys ->> 'id'`
-        : `LEFT JOIN (SELECT ${key} AS v, count(*)::int AS c, min(id) AS id FROM ${def.table}
+      return `LEFT JOIN (SELECT ${key} AS v, count(*)::int AS c, min(id) AS id FROM ${def.table}
                       WHERE organization_id = $2 AND ${wanted} GROUP BY ${key}) ${alias}
              ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
     })

@@ -26,9 +26,9 @@ async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Prom
   await collectWantedKeys(tx, imp.id, sources, from, to);
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
-       SELECT r.row, r.keys, r.raw FROM import_rows r WHERE ${liveRowsIn('$4', '$5')}
+       SELECT r.row, r.keys FROM import_rows r WHERE ${liveRowsIn('$4', '$5')}
      ), decided AS (
-       SELECT live.row, live.raw,
+       SELECT live.row,
          CASE
            WHEN NOT (${sources.map(has).join(' OR ')}) THEN 'missing_identity'
            WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN 'not_found'
@@ -55,7 +55,10 @@ async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Prom
        ${identityJoins(def, sources)}
      ), errors AS (
        INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-       SELECT $1, row, 'transforming', code, field, message, raw FROM decided WHERE code IS NOT NULL
+       -- The raw row only for the rows removed: carried through the joins, it would be hashed
+       -- with every row of the file.
+       SELECT $1, d.row, 'transforming', d.code, d.field, d.message, (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = d.row)
+       FROM decided d WHERE d.code IS NOT NULL
        RETURNING 1
      ), resolved AS (
        INSERT INTO import_row_ids (import_id, row, record_id, is_new)
