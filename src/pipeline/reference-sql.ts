@@ -4,8 +4,9 @@ import { sqlLiteral } from './working-rows.js';
 
 // SQL pieces for resolving reference cells (SPEC §2): a cell holds an id or a value of any
 // lookup key of the target; a many-reference holds several. Each value becomes one row of
-// `refs` (row, field, pos, ord, value, target), matched against every key of its target with
-// one equi-join per key, so the planner can hash-join large files.
+// `refs` (row, field, pos, ord, value, target). Each distinct (target, value) is matched once,
+// against every key of its target with one equi-join per key: a million rows naming a hundred
+// locations resolve a hundred values, then join those to the rows.
 
 /** A LATERAL subquery over `r` (import_rows) and `i` (import_row_ids) yielding the row's reference values. */
 export function referenceValues(def: ResourceDefinition): string {
@@ -33,21 +34,24 @@ function targetExpr(def: ResourceDefinition, ref: ReferenceSpec): string {
   return `(CASE coalesce(r.vals ->> ${by}, ${stored}) ${cases} END)`;
 }
 
-/** UNION ALL of (row, field, ord, id) for every record of a target that a value names. `$2` = organization. */
+/**
+ * UNION ALL of (target, value, id) for every record of a target that a distinct reference value
+ * (temporary table `ref_values`: target, value) names. `$1` = organization.
+ */
 export function referenceMatches(def: ResourceDefinition): string {
   const targets = [...new Set(def.references.flatMap(referenceTargets))].map(getResource);
   const parts: string[] = [];
   for (const t of targets) {
     const lit = sqlLiteral(t.name);
     parts.push(
-      `SELECT x.row, x.field, x.ord, t.id FROM refs x JOIN ${t.table} t
-         ON t.organization_id = $2 AND t.id = x.value WHERE x.target = ${lit}`,
+      `SELECT x.target, x.value, t.id FROM ref_values x JOIN ${t.table} t
+         ON t.organization_id = $1 AND t.id = x.value WHERE x.target = ${lit}`,
     );
     for (const key of t.lookupKeys) {
       const norm = t.fields[key]?.normalise?.('A') === 'a' ? 'lower(x.value)' : 'x.value';
       parts.push(
-        `SELECT x.row, x.field, x.ord, t.id FROM refs x JOIN ${t.table} t
-           ON t.organization_id = $2 AND t.${key} = ${norm} WHERE x.target = ${lit}`,
+        `SELECT x.target, x.value, t.id FROM ref_values x JOIN ${t.table} t
+           ON t.organization_id = $1 AND t.${key} = ${norm} WHERE x.target = ${lit}`,
       );
     }
   }

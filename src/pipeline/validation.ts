@@ -44,9 +44,9 @@ async function removeMissingRequired({ tx, imp, def, from, to }: ChunkContext): 
             WHEN $2 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
             ELSE m.field || ' is required and cannot be cleared.' END
          || ' Required to create: ' || ${sqlLiteral(def.requiredToCreate.join(', '))} || '.',
-       m.raw
+       (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = m.row)
      FROM (
-       SELECT r.row, r.raw, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
+       SELECT r.row, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
        FROM ${LIVE_RESOLVED}
      ) m
      WHERE m.field IS NOT NULL`,
@@ -56,8 +56,8 @@ async function removeMissingRequired({ tx, imp, def, from, to }: ChunkContext): 
 }
 
 async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
-  // The reference values go to a temporary table with fresh statistics rather than a CTE: the
-  // planner cannot estimate a CTE, and its guesses (nested loops over 100k values) cost 100×.
+  // Temporary tables with fresh statistics rather than CTEs: the planner cannot estimate a CTE,
+  // and its guesses (nested loops over 100k values) cost 100×.
   await tx.query(
     `CREATE TEMPORARY TABLE refs (row int, field text, pos int, ord int, value text, target text) ON COMMIT DROP`,
   );
@@ -68,15 +68,23 @@ async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Prom
     [imp.id, from, to],
   );
   await tx.query('ANALYZE refs');
+  // Each distinct value once: how many records it matches, and (up to five of) which.
+  await tx.query(
+    `CREATE TEMPORARY TABLE ref_values ON COMMIT DROP AS
+     SELECT DISTINCT target, value FROM refs WHERE target IS NOT NULL`,
+  );
+  await tx.query('ANALYZE ref_values');
+  await tx.query(
+    `CREATE TEMPORARY TABLE ref_matches ON COMMIT DROP AS
+     SELECT m.target, m.value, count(DISTINCT m.id)::int AS n, (array_agg(DISTINCT m.id ORDER BY m.id))[1:5] AS ids
+     FROM (${referenceMatches(def)}) m GROUP BY m.target, m.value`,
+    [imp.organization_id],
+  );
+  await tx.query('ANALYZE ref_matches');
   const res = await tx.query<{ errors: number }>(
-    `WITH matches AS (
-       ${referenceMatches(def)}
-     ), counted AS (
-       SELECT x.row, x.field, x.pos, x.ord, x.value, x.target,
-              count(DISTINCT m.id)::int AS n,
-              (array_agg(DISTINCT m.id ORDER BY m.id) FILTER (WHERE m.id IS NOT NULL))[1:5] AS ids
-       FROM refs x LEFT JOIN matches m ON m.row = x.row AND m.field = x.field AND m.ord = x.ord
-       GROUP BY x.row, x.field, x.pos, x.ord, x.value, x.target
+    `WITH counted AS (
+       SELECT x.row, x.field, x.pos, x.ord, x.value, x.target, coalesce(m.n, 0) AS n, m.ids
+       FROM refs x LEFT JOIN ref_matches m ON m.target = x.target AND m.value = x.value
      ), bad AS (
        SELECT DISTINCT ON (c.row) c.* FROM counted c WHERE c.n <> 1 ORDER BY c.row, c.pos, c.ord
      ), errors AS (
@@ -106,7 +114,7 @@ async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Prom
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM saved)::int AS saved`,
-    [imp.id, imp.organization_id],
+    [imp.id],
   );
   return res.rows[0]?.errors ?? 0;
 }
