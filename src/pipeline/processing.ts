@@ -6,7 +6,7 @@ import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.j
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { lockReferenceTargets } from './reference-locks.js';
-import { countLiveRows, LIVE_ROW, liveRowsIn, RESOLVED_ROWS, resolvedRowsIn, sqlLiteral } from './working-rows.js';
+import { countLiveRows, countLiveRowsIn, LIVE_ROW, liveRowsIn, RESOLVED_ROWS, resolvedRowsIn, sqlLiteral } from './working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over the live rows, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give
@@ -25,7 +25,7 @@ export const processing: ChunkedPhase = {
   oneRange: (imp, engine) => engine !== 'pglite' || imp.action === 'delete',
 };
 
-async function processRange({ tx, imp, def, from, to }: ChunkContext): Promise<RangeOutcome> {
+async function processRange({ tx, imp, def, from, to, ranged }: ChunkContext): Promise<RangeOutcome> {
   if (from === 1) {
     // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
     // must not go on to delete everything).
@@ -60,7 +60,10 @@ async function processRange({ tx, imp, def, from, to }: ChunkContext): Promise<R
     return `CASE WHEN s.vals ? ${sqlLiteral(c)} THEN ${given} ELSE ${kept} END`;
   };
   const asJson = (alias: string) => `jsonb_build_object(${cols.map((c) => `${sqlLiteral(c)}, ${alias}.${c}`).join(', ')})`;
-  const res = await tx.query<{ created: number; updated: number; unchanged: number; events: number }>(
+  // Every live row of the range is created, updated or unchanged: counted now, the statement
+  // below need not keep the unchanged ones to count them.
+  const live = ranged ? await countLiveRowsIn(tx, imp.id, from, to) : await countLiveRows(tx, imp.id);
+  const res = await tx.query<{ created: number; updated: number; events: number }>(
     `WITH src AS (
        SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
        FROM ${resolvedRowsIn('$3', '$4')}
@@ -74,32 +77,33 @@ async function processRange({ tx, imp, def, from, to }: ChunkContext): Promise<R
        SELECT s.id, s.is_new, s.old, ${cols.map((c) => `${value(c)} AS ${c}`).join(', ')}
        FROM src s
      ), changes AS (
-       -- Compared column by column; the JSON of before/after is built only for the rows that
-       -- changed, in the events insert.
-       SELECT n.*, (n.is_new OR ROW(${cols.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM ROW(${cols.map((c) => `(n.old).${c}`).join(', ')})) AS changed
+       -- Only the records that change: the rows of the file that change nothing (all of them,
+       -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+       -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+       -- for the event, and only for updates.
+       SELECT n.id, n.is_new, ${cols.map((c) => `n.${c}`).join(', ')}, CASE WHEN NOT n.is_new THEN ${asJson('(n.old)')} END AS before
        FROM next n
+       WHERE n.is_new OR ROW(${cols.map((c) => `n.${c}`).join(', ')}) IS DISTINCT FROM ROW(${cols.map((c) => `(n.old).${c}`).join(', ')})
      ), written AS (
        INSERT INTO ${def.table} AS t (organization_id, id, ${cols.join(', ')}, created_at, updated_at)
-       SELECT $2, c.id, ${cols.map((c) => `c.${c}`).join(', ')}, now(), now() FROM changes c WHERE c.changed
+       SELECT $2, c.id, ${cols.map((c) => `c.${c}`).join(', ')}, now(), now() FROM changes c
        ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
        RETURNING 1
      ), events AS (  -- data-modifying CTEs run to completion whether read or not
        INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
        SELECT gen_id('evt_'), $2, $1, ${sqlLiteral(def.name)}, c.id,
-              CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END,
-              CASE WHEN c.is_new THEN NULL ELSE ${asJson('(c.old)')} END, ${asJson('c')}
-       FROM changes c WHERE c.changed
+              CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, ${asJson('c')}
+       FROM changes c
        RETURNING 1
      )
      SELECT count(*) FILTER (WHERE is_new)::int AS created,
-            count(*) FILTER (WHERE NOT is_new AND changed)::int AS updated,
-            count(*) FILTER (WHERE NOT changed)::int AS unchanged,
+            count(*) FILTER (WHERE NOT is_new)::int AS updated,
             (SELECT count(*) FROM events)::int AS events
      FROM changes`,
     [imp.id, imp.organization_id, from, to],
   );
-  const c = res.rows[0] ?? { created: 0, updated: 0, unchanged: 0, events: 0 };
-  return { removed: vanished, counts: { created: c.created, updated: c.updated, unchanged: c.unchanged, events: c.events } };
+  const c = res.rows[0] ?? { created: 0, updated: 0, events: 0 };
+  return { removed: vanished, counts: { created: c.created, updated: c.updated, unchanged: live - c.created - c.updated, events: c.events } };
 }
 
 /** Rows whose record became required by another one after validation checked it (a concurrent import). */

@@ -42,6 +42,12 @@ export async function countLiveRows(tx: Queryable, importId: string): Promise<nu
   return res.rows[0]?.n ?? 0;
 }
 
+/** The live rows of the range `from`..`to`. */
+export async function countLiveRowsIn(tx: Queryable, importId: string, from: number, to: number): Promise<number> {
+  const res = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows r WHERE ${liveRowsIn('$2', '$3')}`, [importId, from, to]);
+  return res.rows[0]?.n ?? 0;
+}
+
 export interface StagedRow {
   row: number;
   raw: Record<string, unknown>;
