@@ -3,10 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
-// The two references the service is measured against, on the same database and file:
+// The references the service is measured against, on the same database and file:
 //  - raw COPY of the CSV into an equivalent table: the physical floor;
 //  - what a careful engineer scripts by hand: COPY into a staging table, then one
-//    INSERT … ON CONFLICT into a table already holding half the rows.
+//    INSERT … ON CONFLICT into a table already holding half the rows;
+//  - the same merge writing what SPEC §7 requires of every change besides the record: one
+//    event with the values before and after (the plain merge writes no events at all).
 
 const COLUMNS = 'external_id text, name text, email text, phone text, locations text';
 
@@ -65,7 +67,7 @@ export async function prepareHalfFull(url: string, halfFile: string): Promise<vo
   }
 }
 
-export async function sqlMerge(url: string, file: string): Promise<number> {
+export async function sqlMerge(url: string, file: string, withEvents = false): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -73,15 +75,33 @@ export async function sqlMerge(url: string, file: string): Promise<number> {
     await c.query('BEGIN');
     await c.query(`CREATE TEMP TABLE staging (${COLUMNS}) ON COMMIT DROP`);
     await pipeline(fs.createReadStream(file), c.query(copyFrom(`COPY staging FROM STDIN (FORMAT csv, HEADER true)`)));
-    await c.query(`INSERT INTO bench_target AS t (external_id, name, email, phone, locations)
+    const merge = `INSERT INTO bench_target AS t (external_id, name, email, phone, locations)
                    SELECT DISTINCT ON (external_id) external_id, name, email, phone, locations FROM staging ORDER BY external_id
                    ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
                      locations = EXCLUDED.locations, updated_at = now()
-                   WHERE (t.name, t.email, t.phone, t.locations) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.phone, EXCLUDED.locations)`);
+                   WHERE (t.name, t.email, t.phone, t.locations) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.phone, EXCLUDED.locations)`;
+    if (!withEvents) {
+      await c.query(merge);
+    } else {
+      // Every CTE sees the table as it was before the statement: `before` reads the old values.
+      await c.query(`CREATE TABLE IF NOT EXISTS bench_events (id bigserial PRIMARY KEY, record_id bigint NOT NULL, type text NOT NULL,
+                       before jsonb, after jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(`WITH before AS (
+                       SELECT t.* FROM bench_target t WHERE t.external_id IN (SELECT external_id FROM staging)
+                     ), written AS (
+                       ${merge}
+                       RETURNING t.*, (xmax = 0) AS inserted
+                     )
+                     INSERT INTO bench_events (record_id, type, before, after)
+                     SELECT w.id, CASE WHEN w.inserted THEN 'created' ELSE 'updated' END,
+                            CASE WHEN NOT w.inserted THEN to_jsonb(b) END,
+                            jsonb_build_object('external_id', w.external_id, 'name', w.name, 'email', w.email, 'phone', w.phone, 'locations', w.locations)
+                     FROM written w LEFT JOIN before b ON b.id = w.id`);
+    }
     await c.query('COMMIT');
     return performance.now() - t;
   } finally {
-    await c.query('DROP TABLE IF EXISTS bench_target');
+    await c.query('DROP TABLE IF EXISTS bench_target, bench_events');
     await c.end();
   }
 }

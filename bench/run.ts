@@ -42,6 +42,7 @@ interface SizeResult {
   bytes: number;
   rawMs: number;
   sqlMs: number;
+  sqlEventsMs: number;
   service: ServiceResult[];
 }
 
@@ -57,6 +58,9 @@ async function benchSize(rows: number): Promise<SizeResult> {
   await prepareHalfFull(url, half);
   const sqlMs = await sqlMerge(url, file);
   console.error(`SQL merge           ${fmt(sqlMs)}`);
+  await prepareHalfFull(url, half);
+  const sqlEventsMs = await sqlMerge(url, file, true);
+  console.error(`SQL merge + events  ${fmt(sqlEventsMs)}`);
 
   const svc = new ServiceBench(url);
   await svc.start();
@@ -75,7 +79,7 @@ async function benchSize(rows: number): Promise<SizeResult> {
       console.error(`service ${name.padEnd(22)} ${fmt(r.ms)}  worker peak ${r.workerPeakMb} MB  ${r.status}`);
       service.push(r);
     }
-    return { rows, bytes, rawMs, sqlMs, service };
+    return { rows, bytes, rawMs, sqlMs, sqlEventsMs, service };
   } finally {
     await svc.stop();
   }
@@ -100,6 +104,9 @@ function report(results: SizeResult[], embedded: EmbeddedResult | null): string 
   for (const r of results) {
     lines.push(`| ${r.rows.toLocaleString('en-US')} | raw COPY | ${fmt(r.rawMs)} | ${rate(r.rows, r.rawMs)} | 1.00 | | | |`);
     lines.push(`| | SQL merge (COPY + INSERT … ON CONFLICT into half-full) | ${fmt(r.sqlMs)} | ${rate(r.rows, r.sqlMs)} | ${(r.sqlMs / r.rawMs).toFixed(2)} | 1.00 | | |`);
+    lines.push(
+      `| | SQL merge + one event per change (before/after JSON, SPEC §7) | ${fmt(r.sqlEventsMs)} | ${rate(r.rows, r.sqlEventsMs)} | ${(r.sqlEventsMs / r.rawMs).toFixed(2)} | ${(r.sqlEventsMs / r.sqlMs).toFixed(2)} | | |`,
+    );
     for (const s of r.service) {
       const phases = Object.entries(s.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ');
       lines.push(
