@@ -44,9 +44,8 @@ export async function removeDuplicates(ctx: ChunkContext, rule: DuplicateRule): 
     `${ranged ? touched : 'WITH '}w AS (
        -- Every row of those groups, each with its group's size and first two rows. The rows of
        -- the range are then picked by row number, not joined back: a join whose size the
-       -- planner cannot know from statistics. The window sorts every row of the groups, so it
-       -- carries no more than it needs: the raw row is read only for the duplicates.
-       SELECT r.row, ${rule.groupBy} AS grp, ${rule.field} AS field,
+       -- planner cannot know from statistics.
+       SELECT r.row, r.raw, ${rule.groupBy} AS grp, ${rule.field} AS field,
               count(*) OVER p AS n, min(r.row) OVER p AS first_row,
               nth_value(r.row, 2) OVER (p ORDER BY r.row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second_row
        FROM ${from} WHERE r.import_id = $1 AND ${inGroups} AND ${liveBefore}
@@ -62,7 +61,7 @@ export async function removeDuplicates(ctx: ChunkContext, rule: DuplicateRule): 
               || CASE WHEN $2 = 'ignore_all'
                    THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
                    ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
-            (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = d.row)
+            d.raw
      FROM d`,
     [imp.id, imp.duplicate_handling, rule.phase, first, last],
   );
