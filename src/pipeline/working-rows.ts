@@ -131,11 +131,14 @@ export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | '
 
 /**
  * Planner settings for one phase's transaction: more memory per sort and hash (work_mem), so
- * the joins and windows over a large import's rows stay in memory.
+ * the joins and windows over a large import's rows stay in memory; and no JIT compilation.
+ * A phase's statements are long and estimated costly, so PostgreSQL compiles them with
+ * inlining and optimization: measured on this pipeline, that compilation took 0.8 s of
+ * transforming's 1.6 s at 100k rows, and made it slower at 1M rows too (11.7 s against 10.0 s).
  */
 export async function planForImport(tx: Queryable, workMem: string): Promise<void> {
   if (!WORK_MEM_PATTERN.test(workMem)) throw new Error(`work_mem must look like 64MB, got ${JSON.stringify(workMem)}`);
-  await tx.query(`SET LOCAL work_mem = '${workMem}'`);
+  await tx.exec(`SET LOCAL work_mem = '${workMem}'; SET LOCAL jit = off`);
 }
 
 /** Imports of at least this many rows vacuum the working tables once their rows are dropped. */
