@@ -18,23 +18,30 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
 
 /**
  * Keys no two records of an organization share (the primary key, and the unique index on
- * (organization_id, external_id) every resource table has, migration 0002). A row joins the
- * record such a key names directly: the planner probes the index for a small file and hashes
- * the organization's records for a large one, and there is nothing to count.
+ * (organization_id, external_id) every resource table has, migration 0002): their match sets
+ * need no counting.
  */
 const UNIQUE_KEYS: ReadonlySet<string> = new Set([ID_FIELD, 'external_id']);
 
 /**
- * Collects the distinct values the import's live rows give for the keys records may share
- * (email, name, …) into the temporary table `wanted_keys`, with fresh statistics: their match
- * sets are counted, and the planner cannot estimate how many distinct values an expression over
- * the staged rows has (it guesses 200): for a million-row file it then probes the index a
- * million times instead of hashing, ten times slower. Rows `from`..`to`; one scan for every key.
+ * The key a file names its records by on (nearly) every row. Its rows join the record directly:
+ * collecting its values first would prune nothing, and cost a pass over the file. The planner
+ * probes the index for a small file and hashes the organization's records for a large one.
+ */
+const JOINED_DIRECTLY = 'external_id';
+
+/**
+ * Collects the distinct values the import's live rows give for every other identity key into
+ * the temporary table `wanted_keys`, with fresh statistics, in one scan. Their match sets read
+ * only those values: none at all for `id` in a file without ids, and for a key records may
+ * share (email, …) the values to count. The planner cannot estimate how many distinct values
+ * an expression over the staged rows has (it guesses 200): for a million-row file it then
+ * probes the index a million times instead of hashing, ten times slower. Rows `from`..`to`.
  */
 export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[], from: number, to: number): Promise<void> {
-  const shared = sources.filter((s) => !UNIQUE_KEYS.has(s.key));
-  if (shared.length === 0) return;
-  const pairs = shared.map(({ key }) => `(${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)})`).join(', ');
+  const filtered = sources.filter((s) => s.key !== JOINED_DIRECTLY);
+  if (filtered.length === 0) return;
+  const pairs = filtered.map(({ key }) => `(${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)})`).join(', ');
   await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
   await tx.query(
     `INSERT INTO wanted_keys
@@ -47,21 +54,20 @@ export async function collectWantedKeys(tx: Queryable, importId: string, sources
 
 /**
  * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`); `$2` is the
- * organization. A key records may share is counted over only the values the file contains
- * (`wanted_keys`, see above), so a small import into a large table probes the index, and a
- * large one hashes.
+ * organization. Columns: v (the key's value), c (how many records have it), id (one of them).
  */
 export function identityJoins(def: ResourceDefinition, sources: IdentitySource[]): string {
   return sources
     .map(({ key, alias }) => {
-      if (UNIQUE_KEYS.has(key)) {
-        return `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2) ${alias}
-             ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
+      const on = `ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
+      if (key === JOINED_DIRECTLY) {
+        return `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2) ${alias} ${on}`;
       }
       const wanted = `${key} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${sqlLiteral(key)})`;
-      return `LEFT JOIN (SELECT ${key} AS v, count(*)::int AS c, min(id) AS id FROM ${def.table}
-                      WHERE organization_id = $2 AND ${wanted} GROUP BY ${key}) ${alias}
-             ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
+      return UNIQUE_KEYS.has(key)
+        ? `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2 AND ${wanted}) ${alias} ${on}`
+        : `LEFT JOIN (SELECT ${key} AS v, count(*)::int AS c, min(id) AS id FROM ${def.table}
+                      WHERE organization_id = $2 AND ${wanted} GROUP BY ${key}) ${alias} ${on}`;
     })
     .join('\n');
 }
