@@ -24,11 +24,16 @@ export function identitySources(def: ResourceDefinition): IdentitySource[] {
 const UNIQUE_KEYS: ReadonlySet<string> = new Set([ID_FIELD, 'external_id']);
 
 /**
- * The key a file names its records by on (nearly) every row. Its rows join the record directly:
- * collecting its values first would prune nothing, and cost a pass over the file. The planner
- * probes the index for a small file and hashes the organization's records for a large one.
+ * The key a file names its records by on (nearly) every row. When a statement resolves the
+ * whole file, its rows join the record directly: collecting its values first would prune
+ * nothing, and cost a pass over the file; the planner probes the index for a small file and
+ * hashes the organization's records for a large one. A range of a larger file (PGlite) collects
+ * them like the others, so that it reads only the records its own rows name: a range must cost
+ * what its rows cost, not a pass over the organization's records.
  */
 const JOINED_DIRECTLY = 'external_id';
+
+const joinedDirectly = (key: string, ranged: boolean) => key === JOINED_DIRECTLY && !ranged;
 
 /**
  * Collects the distinct values the import's live rows give for every other identity key into
@@ -38,8 +43,13 @@ const JOINED_DIRECTLY = 'external_id';
  * an expression over the staged rows has (it guesses 200): for a million-row file it then
  * probes the index a million times instead of hashing, ten times slower. Rows `from`..`to`.
  */
-export async function collectWantedKeys(tx: Queryable, importId: string, sources: IdentitySource[], from: number, to: number): Promise<void> {
-  const filtered = sources.filter((s) => s.key !== JOINED_DIRECTLY);
+export async function collectWantedKeys(
+  tx: Queryable,
+  importId: string,
+  sources: IdentitySource[],
+  { from, to, ranged }: { from: number; to: number; ranged: boolean },
+): Promise<void> {
+  const filtered = sources.filter((s) => !joinedDirectly(s.key, ranged));
   if (filtered.length === 0) return;
   const pairs = filtered.map(({ key }) => `(${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)})`).join(', ');
   await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
@@ -56,11 +66,11 @@ export async function collectWantedKeys(tx: Queryable, importId: string, sources
  * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`); `$2` is the
  * organization. Columns: v (the key's value), c (how many records have it), id (one of them).
  */
-export function identityJoins(def: ResourceDefinition, sources: IdentitySource[]): string {
+export function identityJoins(def: ResourceDefinition, sources: IdentitySource[], ranged: boolean): string {
   return sources
     .map(({ key, alias }) => {
       const on = `ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
-      if (key === JOINED_DIRECTLY) {
+      if (joinedDirectly(key, ranged)) {
         return `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2) ${alias} ${on}`;
       }
       const wanted = `${key} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${sqlLiteral(key)})`;

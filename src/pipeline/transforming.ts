@@ -18,12 +18,12 @@ export const transforming: ChunkedPhase = {
   },
 };
 
-async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Promise<RangeOutcome> {
+async function resolveIdentities({ tx, imp, def, from, to, ranged }: ChunkContext): Promise<RangeOutcome> {
   const sources = identitySources(def);
   const namingCount = naming(sources, 'c');
   const keyList = sources.map((s) => s.key).join(', ');
   const noun = sqlLiteral(def.name);
-  await collectWantedKeys(tx, imp.id, sources, from, to);
+  await collectWantedKeys(tx, imp.id, sources, { from, to, ranged });
   const res = await tx.query<{ errors: number }>(
     `WITH live AS (
        SELECT r.row, r.keys FROM import_rows r WHERE ${liveRowsIn('$4', '$5')}
@@ -52,7 +52,7 @@ async function resolveIdentities({ tx, imp, def, from, to }: ChunkContext): Prom
          END AS message,
          CASE WHEN ${namingCount} = 1 THEN ${naming(sources, 'id')} END AS record_id
        FROM live
-       ${identityJoins(def, sources)}
+       ${identityJoins(def, sources, ranged)}
      ), errors AS (
        INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
        -- The raw row only for the rows removed: carried through the joins, it would be hashed
