@@ -26,7 +26,7 @@ const EnvSchema = z.object({
   DOWNLOAD_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(900),
   RETENTION_DAYS: int(30),
   MASS_DELETE_MAX_RATIO: ratio(0.5),
-  // Rows per COPY batch; default by engine (below).
+  // Rows per COPY batch; default by engine (see batchRowsFor in src/pipeline/chunked-phase.ts).
   BATCH_ROWS: z.coerce.number().int().min(1).optional(),
   // Rows per transaction in the phases that work range by range; default by engine (see
   // chunkRowsFor in src/pipeline/chunked-phase.ts).
@@ -70,7 +70,7 @@ export interface Config {
     massDeleteMaxRatio: number;
   };
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
-  batchRows: number;
+  batchRows?: number;
   worker: {
     pollMs: number;
     leaseSeconds: number;
@@ -123,9 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       downloadUrlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
       retentionDays: e.RETENTION_DAYS,
     },
-    // On PGlite a batch is validated and COPYed on the thread the API answers on, holding it
-    // (5,000 rows: ~170 ms to validate, ~140 ms to COPY); 1,000 keeps a request's wait short.
-    batchRows: e.BATCH_ROWS ?? (e.DATABASE_URL ? 5_000 : 1_000),
+    ...(e.BATCH_ROWS === undefined ? {} : { batchRows: e.BATCH_ROWS }),
     worker: {
       pollMs: e.WORKER_POLL_MS,
       leaseSeconds: e.WORKER_LEASE_SECONDS,

@@ -6,6 +6,7 @@ import { newId } from '../ids.js';
 import { failImport } from '../pipeline/run-import.js';
 import { preparsing } from '../pipeline/preparsing.js';
 import { runWhole } from '../pipeline/chunked-phase.js';
+import { batchRowsFor } from '../pipeline/chunked-phase.js';
 import { createPrevalidator } from '../pipeline/prevalidation.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
@@ -108,8 +109,9 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
   mapper.checkHeaders(input.headers);
   const pre = createPrevalidator({ importId: base.id, def, mapper, locationId: base.location_id });
   let invalid = 0;
-  for (let i = 0; i < input.rows.length; i += deps.config.batchRows) {
-    invalid += await pre.stageBatch(tx, input.rows.slice(i, i + deps.config.batchRows));
+  const batchRows = batchRowsFor(deps.db, deps.config);
+  for (let i = 0; i < input.rows.length; i += batchRows) {
+    invalid += await pre.stageBatch(tx, input.rows.slice(i, i + batchRows));
   }
   const total = input.rows.length;
   await completePhase(tx, base.id, 0, { total, error: invalid });

@@ -8,6 +8,7 @@ import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
+import { batchRowsFor } from './chunked-phase.js';
 import { fence } from './fencing.js';
 import { analyzeWorkingRows } from './working-rows.js';
 
@@ -50,6 +51,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
     throw await finalFailure(storage, imp.file_key, err);
   }
   const mapper = new ColumnMapper(def, imp.column_mapping);
+  const batchRows = batchRowsFor(db, config);
   let { processed, error } = resume;
   const stage = async (batch: PreparedBatch, pre: Prevalidator) => {
     await db.transaction(async (tx) => {
@@ -82,7 +84,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
         continue;
       }
       batch.push(r);
-      if (batch.length >= config.batchRows) {
+      if (batch.length >= batchRows) {
         await stageNext(batch, pre);
         batch = [];
       }
