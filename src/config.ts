@@ -34,6 +34,9 @@ const EnvSchema = z.object({
   WORKER_POLL_MS: int(1_000),
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   PROCESSING_TIMEOUT_SECONDS: int(3600),
+  // Attempts of one import that may end without a result (an error, or a worker that died
+  // holding it) before it ends failed with internal_error.
+  WORKER_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   // Memory Postgres may use per sort or hash in a phase's statements (Postgres' default, 4MB,
   // makes the joins and window functions of a million-row import spill to disk).
   WORKER_WORK_MEM: z
@@ -75,6 +78,8 @@ export interface Config {
     pollMs: number;
     leaseSeconds: number;
     processingTimeoutSeconds: number;
+    /** Attempts that may end without a result before the import fails (WORKER_MAX_FAILURES). */
+    maxFailures: number;
     shutdownGraceSeconds: number;
     workMem: string;
     /** Unset: chosen by engine. */
@@ -128,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pollMs: e.WORKER_POLL_MS,
       leaseSeconds: e.WORKER_LEASE_SECONDS,
       processingTimeoutSeconds: e.PROCESSING_TIMEOUT_SECONDS,
+      maxFailures: e.WORKER_MAX_FAILURES,
       shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
       workMem: e.WORKER_WORK_MEM,
       ...(e.PHASE_CHUNK_ROWS === undefined ? {} : { chunkRows: e.PHASE_CHUNK_ROWS }),

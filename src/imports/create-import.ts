@@ -3,7 +3,6 @@ import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
 import { FileReadError } from '../files/index.js';
 import { newId } from '../ids.js';
-import { failImport } from '../pipeline/run-import.js';
 import { preparsing } from '../pipeline/preparsing.js';
 import { runWhole } from '../pipeline/chunked-phase.js';
 import { batchRowsFor } from '../pipeline/chunked-phase.js';
@@ -11,10 +10,15 @@ import { createPrevalidator } from '../pipeline/prevalidation.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import { checkGivenMapping, ColumnMapper } from './column-mapping.js';
+import { checkGivenMapping, ColumnMapper } from '../resources/column-mapping.js';
 import type { CreateImportBody } from './create-import-body.js';
-import { completePhase, findImportById, insertImport, markPhaseRunning, refreshStats, type NewImport } from './import-store.js';
-import { EMPTY_STATS } from './import-types.js';
+import { endImport } from '../lifecycle/end-import.js';
+import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
+import { findImportById } from '../lifecycle/import-record.js';
+import { completePhase, markPhaseRunning } from '../lifecycle/phase-progress.js';
+import { insertImport, type NewImport } from '../lifecycle/transitions.js';
+import type { Actor } from '../domain/actor.js';
+import { EMPTY_STATS } from '../domain/import.js';
 import { readSyncRows, type SyncRows } from './sync-rows.js';
 
 // POST /v1/imports. Sync imports run prevalidation and preparsing here, inside one transaction
@@ -22,16 +26,13 @@ import { readSyncRows, type SyncRows } from './sync-rows.js';
 // unusable); the worker takes the remaining phases. Async imports are created `requested`,
 // waiting for their file on the signed _upload_url (receive-upload.ts).
 
-export interface Actor {
-  organizationId: string;
-  apiKeyId: string;
-}
+export type { Actor } from '../domain/actor.js';
 
 export interface CreateDeps {
   db: Db;
   config: Readonly<Config>;
   /** Where a failed sync import's errors file is written. */
-  storage?: Storage;
+  storage: Storage;
 }
 
 export interface Created {
@@ -115,15 +116,11 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
   }
   const total = input.rows.length;
   await completePhase(tx, base.id, 0, { total, error: invalid });
-  await tx.query('UPDATE imports SET column_mapping = $2::jsonb, file_headers = $3::jsonb, file_format = $4 WHERE id = $1', [
-    base.id,
-    JSON.stringify(mapper.applied()),
-    JSON.stringify(input.headers),
-    input.format,
-  ]);
+  await recordFileFacts(tx, base.id, { mapping: mapper.applied(), headers: input.headers, format: input.format });
   await refreshStats(tx, base.id, { total });
   if (total - invalid === 0) {
-    await failImport(tx, base.id, new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`), 'failed', deps.storage);
+    const failure = new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`);
+    await endImport(tx, base.id, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
     return false;
   }
   const imp = (await findImportById(tx, base.id))!;
@@ -137,7 +134,7 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
 async function createFailed(deps: CreateDeps, base: NewImport, failure: ImportFailure): Promise<Created> {
   await deps.db.transaction(async (tx) => {
     await insertImport(tx, { ...base, status: 'queued' });
-    await failImport(tx, base.id, failure, 'failed', deps.storage);
+    await endImport(tx, base.id, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
   });
   return { id: base.id, queued: false };
 }

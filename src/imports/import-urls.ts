@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import { signUrl, type SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
-import { contentTypeOf, downloadFilename, importFileKey, isDownloadAvailable, type DownloadFile } from './import-files.js';
-import type { ImportRecord } from './import-types.js';
+import { contentTypeOf, downloadFilename, importFileKey, isDownloadAvailable, type DownloadFile } from '../downloads/import-files.js';
+import type { ImportRecord } from '../domain/import.js';
 import type { ImportUrls } from './import-view.js';
 
 // The signed URLs of an import's view (SPEC §1). `_upload_url` is minted on every read while

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PHASES } from '../pipeline/phases.js';
-import type { ImportRecord, PhaseRecord } from './import-types.js';
+import { PHASES } from '../domain/phases.js';
+import type { ImportRecord, PhaseRecord } from '../domain/import.js';
 
 // The public JSON shape of an import (SPEC §1), field for field as in the seed model. The Zod
 // schema documents it in OpenAPI; `toImportView` is the only place that builds it.
@@ -27,6 +27,8 @@ const StatsView = z.object({
   duplicates: z.number().int(),
   errors: z.number().int(),
   events: z.number().int(),
+  /** Only on an import that ended before deciding every row (failed, canceled, timed out). */
+  unprocessed: z.number().int().optional().describe('rows no phase decided because the import ended first; present only when above 0'),
 });
 
 export const ImportView = z

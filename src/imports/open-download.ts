@@ -2,8 +2,8 @@ import { AppError } from '../errors.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
 import type { Db } from '../db/db.js';
-import { contentTypeOf, downloadFilename, DOWNLOAD_FILES, importFileKey, isDownloadAvailable } from './import-files.js';
-import { findImportById } from './import-store.js';
+import { contentTypeOf, downloadFilename, DOWNLOAD_FILES, importFileKey, isDownloadAvailable } from '../downloads/import-files.js';
+import { findImportById } from '../lifecycle/import-record.js';
 import { verifySigned, type SignedRequest } from './receive-upload.js';
 
 // GET on a signed download URL minted by this API (local storage; S3 presigns its own). The

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import { AppError } from '../errors.js';
 import { findImport, findPhases, listImports, type ListFilter } from './import-store.js';
-import type { ImportRecord } from './import-types.js';
+import type { ImportRecord, RowErrorView } from '../domain/import.js';
 import { toImportView, type ImportUrls, type ImportView } from './import-view.js';
 
 // Reading imports on behalf of an organization: another organization's import is 404.
@@ -40,14 +40,7 @@ export async function listImportViews(
   return page(views, total, f);
 }
 
-export interface RowErrorView {
-  row: number;
-  phase: string;
-  code: string;
-  field: string | null;
-  message: string;
-  data: Record<string, unknown> | null;
-}
+export type { RowErrorView } from '../domain/import.js';
 
 export async function listRowErrors(db: Queryable, organizationId: string, importId: string, p: { page: number; limit: number }): Promise<Page<RowErrorView>> {
   await requireImport(db, organizationId, importId);

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
-import { failImport } from '../pipeline/run-import.js';
+import { endImport } from '../lifecycle/end-import.js';
+import { queueUpload } from '../lifecycle/transitions.js';
 import { fileTooLarge } from '../storage/meter.js';
 import { verifySignedRequest, type SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
-import { originalUploadKey } from './import-files.js';
-import { findImportById } from './import-store.js';
-import type { ImportStatus } from './import-types.js';
+import { originalUploadKey } from '../downloads/import-files.js';
+import { findImportById } from '../lifecycle/import-record.js';
+import type { ImportStatus } from '../domain/import.js';
 
 // PUT on an import's signed _upload_url (SPEC §1, §5; ARCHITECTURE step 3). In this order:
 //  1. the signature, the URL's expiry and the import's upload window are checked before
@@ -68,16 +69,11 @@ export async function receiveUpload(deps: UploadDeps, req: SignedRequest, body: 
   const checksum = `sha256:${put.sha256}`;
 
   const outcome = await deps.db.transaction(async (tx) => {
-    const res = await tx.query<{ expected_checksum: string | null }>(
-      `UPDATE imports SET status = 'queued', checksum = $2, file_key = $3, queued_at = now(), updated_at = now()
-       WHERE id = $1 AND status = 'requested'
-       RETURNING expected_checksum`,
-      [importId, checksum, key],
-    );
-    const row = res.rows[0];
+    const row = await queueUpload(tx, importId, checksum, key);
     if (!row) return 'lost' as const;
     if (row.expected_checksum && row.expected_checksum !== checksum) {
-      await failImport(tx, importId, new ImportFailure('checksum_mismatch', `received ${checksum}, expected ${row.expected_checksum}`));
+      const failure = new ImportFailure('checksum_mismatch', `received ${checksum}, expected ${row.expected_checksum}`);
+      await endImport(tx, importId, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
       return 'mismatch' as const;
     }
     return 'queued' as const;

@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
-import type { ImportRecord, Stats } from '../imports/import-types.js';
-import { crashPoint } from '../worker/crash-points.js';
+import type { ImportRecord, Stats } from '../domain/import.js';
+import { crashPoint } from '../crash-points.js';
 import type { PhaseContext, PhaseOutcome } from './phase.js';
-import type { PhaseName } from './phases.js';
-import { fence, Released } from './fencing.js';
+import type { PhaseName } from '../domain/phases.js';
+import { fence, Released } from '../lifecycle/fencing.js';
 import type { RunDeps } from './run-import.js';
-import { planForImport } from './working-rows.js';
+import { planForImport } from '../staging/working-rows.js';
 
 // Phases whose work is decided row by row run range by range: each range of staged rows in a
 // transaction of its own, which also records how far the phase got (import_phases.pass and

@@ -1,9 +1,9 @@
-import type { Stats } from '../imports/import-types.js';
+import type { Stats } from '../domain/import.js';
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Phase, PhaseOutcome } from './phase.js';
 import { scopeCondition } from './overwrite-scope.js';
 import { removeRecords, requiredBy } from './remove-records.js';
-import { countLiveRows, sqlLiteral } from './working-rows.js';
+import { countLiveRows, sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 7, cleanup. For overwrite, the file is the complete set of the resource (within the
 // import's location, for resources tied to one): records the file does not mention are

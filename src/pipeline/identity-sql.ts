@@ -1,6 +1,6 @@
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Queryable } from '../db/db.js';
-import { liveRowsIn, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, sqlLiteral } from '../staging/working-rows.js';
 
 // SQL pieces for resolving a row's identity against the resource's table, derived from the
 // definition: one aggregated join per identity source (id, then each lookup key in order), so

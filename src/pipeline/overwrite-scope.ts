@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import { sqlLiteral } from './working-rows.js';
+import { recordScopeCount as storeScopeCount } from '../lifecycle/import-facts.js';
+import { sqlLiteral } from '../staging/working-rows.js';
 
 /**
  * Counts the records an overwrite covers before it writes anything (in processing's own
@@ -9,10 +10,12 @@ import { sqlLiteral } from './working-rows.js';
  * scope that rows created or moved into in the meantime.
  */
 export async function recordScopeCount(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<void> {
-  await tx.query(
-    `UPDATE imports SET scope_count_before = (SELECT count(*) FROM ${def.table} t WHERE ${scopeCondition(imp, def)}) WHERE id = $1`,
+  // $1 is the import id in every phase statement (scopeCondition names the organization $2).
+  const res = await tx.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${def.table} t WHERE ${scopeCondition(imp, def)} AND $1::text IS NOT NULL`,
     [imp.id, imp.organization_id],
   );
+  await storeScopeCount(tx, imp.id, res.rows[0]?.n ?? 0);
 }
 
 /** Records the overwrite covers: the organization's, at the import's location for resources tied to one. */

@@ -1,6 +1,6 @@
 import type { ChunkedPhase } from './chunked-phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { analyzeWorkingRows, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 4, parsing: rows resolved to the same record id are duplicates (they named it by
 // different keys), handled per duplicate_handling. Then rows that would give the same

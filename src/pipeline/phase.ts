@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord, Stats } from '../imports/import-types.js';
+import type { ImportRecord, Stats } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 
 /** What a phase gets: the transaction its effect and its completion commit in together. */

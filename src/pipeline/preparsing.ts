@@ -1,6 +1,6 @@
 import type { ChunkedPhase } from './chunked-phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { sqlLiteral } from './working-rows.js';
+import { sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 2, preparsing: rows that name the same record by the same identity value (`id`, else
 // the first lookup key with a value, compared as stored: trimmed, emails lower-cased) are

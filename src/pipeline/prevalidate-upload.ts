@@ -2,15 +2,16 @@ import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
 import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
-import { ColumnMapper } from '../imports/column-mapping.js';
-import { completePhase, markPhaseRunning, refreshStats, setPhaseProgress } from '../imports/import-store.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import { ColumnMapper } from '../resources/column-mapping.js';
+import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
+import { completePhase, markPhaseRunning, setPhaseProgress } from '../lifecycle/phase-progress.js';
+import type { ImportRecord } from '../domain/import.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import { createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { batchRowsFor } from './chunked-phase.js';
-import { fence } from './fencing.js';
-import { analyzeWorkingRows } from './working-rows.js';
+import { fence } from '../lifecycle/fencing.js';
+import { analyzeWorkingRows } from '../staging/working-rows.js';
 
 // Phase 1 for async imports, in the worker: the uploaded file streams from storage through the
 // reader (format sniffed from the bytes), the column mapper and the Zod schema, and is staged
@@ -103,12 +104,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
   await db.transaction(async (tx) => {
     await fence(tx, imp);
     await completePhase(tx, imp.id, POSITION, { total: processed, error });
-    await tx.query('UPDATE imports SET column_mapping = $2::jsonb, file_headers = $3::jsonb, file_format = $4 WHERE id = $1', [
-      imp.id,
-      JSON.stringify(mapper.applied()),
-      JSON.stringify(source.headers),
-      source.format,
-    ]);
+    await recordFileFacts(tx, imp.id, { mapping: mapper.applied(), headers: source.headers, format: source.format });
     await refreshStats(tx, imp.id, { total: processed });
   });
   // The rows now live in import_rows (raw, as uploaded), which the downloads are written from;

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.js';
 import { PARSE_ERROR_KEY } from '../files/index.js';
-import type { ColumnMapper } from '../imports/column-mapping.js';
+import type { ColumnMapper } from '../resources/column-mapping.js';
 import { ID_FIELD, rowSchema, type ResourceDefinition } from '../resources/resource.js';
-import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, type RowError, type StagedRow } from './working-rows.js';
+import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, type RowError, type StagedRow } from '../staging/working-rows.js';
 
 // Phase 1, prevalidation: each input row is mapped to fields, coerced and validated against the
 // resource's Zod schema, and COPYed into import_rows with its row number. Invalid rows are

@@ -1,12 +1,12 @@
 import { ImportFailure } from '../errors.js';
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { removeRecords } from './remove-records.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { lockReferenceTargets } from './reference-locks.js';
-import { countLiveRows, countLiveRowsIn, LIVE_ROW, liveRowsIn, RESOLVED_ROWS, resolvedRowsIn, sqlLiteral } from './working-rows.js';
+import { countLiveRows, countLiveRowsIn, LIVE_ROW, liveRowsIn, RESOLVED_ROWS, resolvedRowsIn, sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 6, processing: one INSERT … ON CONFLICT over the live rows, and one event per record
 // that changes, in one statement. merge keeps stored values for fields a row does not give

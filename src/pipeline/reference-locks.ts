@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
 import { getResource } from '../resources/index.js';
 import { referenceTargets, type ResourceDefinition } from '../resources/resource.js';
-import { liveRowsIn, resolvedRowsIn, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, resolvedRowsIn, sqlLiteral } from '../staging/working-rows.js';
 
 // Imports of different resources of one organization run at the same time, and validation
 // resolved references in an earlier transaction. Before processing writes references, it locks

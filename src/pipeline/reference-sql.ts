@@ -1,6 +1,6 @@
 import { getResource } from '../resources/index.js';
 import { referenceTargets, type ReferenceSpec, type ResourceDefinition } from '../resources/resource.js';
-import { sqlLiteral } from './working-rows.js';
+import { sqlLiteral } from '../staging/working-rows.js';
 
 // SQL pieces for resolving reference cells (SPEC §2): a cell holds an id or a value of any
 // lookup key of the target; a many-reference holds several. Each value becomes one row of

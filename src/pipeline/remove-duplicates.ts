@@ -1,6 +1,6 @@
 import type { ChunkContext, RangeOutcome } from './chunked-phase.js';
-import type { PhaseName } from './phases.js';
-import { RESOLVED_ROWS, resolvedRowsIn } from './working-rows.js';
+import type { PhaseName } from '../domain/phases.js';
+import { RESOLVED_ROWS, resolvedRowsIn } from '../staging/working-rows.js';
 
 // Duplicate removal shared by preparsing (rows naming the same record by lookup-key value) and
 // parsing (rows resolved to the same record id, rows setting the same external_id). For the

@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
 import { RESOURCES } from '../resources/index.js';
 import { referenceTargets, type ReferenceSpec, type ResourceDefinition } from '../resources/resource.js';
-import { sqlLiteral } from './working-rows.js';
+import { sqlLiteral } from '../staging/working-rows.js';
 
 // Deleting records (delete action, overwrite cleanup), set-based: the ids go into a temporary
 // table, references to them are cleared first — removed from many-references, set to null in

@@ -1,34 +1,27 @@
 import type { Config } from '../config.js';
-import { fence, Released } from './fencing.js';
-import type { Db, Queryable } from '../db/db.js';
-import { ImportFailure } from '../errors.js';
-import {
-  closeOpenPhases,
-  completePhase,
-  finishImport,
-  markPhaseRunning,
-  phaseStatuses,
-  refreshStats,
-} from '../imports/import-store.js';
-import type { ImportRecord } from '../imports/import-types.js';
-import { writeImportFiles } from '../imports/import-files.js';
+import { fence, Released } from '../lifecycle/fencing.js';
+import type { Db } from '../db/db.js';
+import { endImport } from '../lifecycle/end-import.js';
+import { recordFiles, refreshStats } from '../lifecycle/import-facts.js';
+import { completePhase, markPhaseRunning, phaseStatuses } from '../lifecycle/phase-progress.js';
+import type { ImportRecord } from '../domain/import.js';
+import { writeImportFiles } from '../downloads/import-files.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
-import { crashPoint } from '../worker/crash-points.js';
-import type { Logger } from '../worker/runner.js';
+import { crashPoint } from '../crash-points.js';
+import type { Logger } from '../logger.js';
 import { chunkRowsFor, finishPasses, runPasses, runWhole, type ChunkedPhase } from './chunked-phase.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { Phase } from './phase.js';
-import { PHASES, type PhaseName } from './phases.js';
+import { PHASES, type PhaseName } from '../domain/phases.js';
 import { preparsing } from './preparsing.js';
 import { processing } from './processing.js';
 import { transforming } from './transforming.js';
-import { undoUnfinishedProcessing } from './undo-processing.js';
 import { validation } from './validation.js';
-import { countLiveRows, dropWorkingRows, dropWorkingRowsInRanges, planForImport } from './working-rows.js';
+import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
 
-export { fence, LostLease, Released } from './fencing.js';
+export { fence, LostLease, Released } from '../lifecycle/fencing.js';
 
 // Runs the phases an import has not completed yet, in order. A phase's effect commits with its
 // completion in one transaction, or range by range, each range with the phase's cursor
@@ -58,7 +51,7 @@ export interface RunDeps {
   /** Checked between phases; true when the worker is shutting down. */
   shouldStop?: (next: StopPoint) => boolean;
   /** Where uploaded files are read from and downloads are written to. */
-  storage?: Storage;
+  storage: Storage;
   /** Runs prevalidation of an async import (reading its file), batch by batch. */
   prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
   /** Told of each phase a run completes, with its duration (operators see where time goes). */
@@ -93,7 +86,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
     if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase);
     // SPEC §6: cleanup writes the downloads (from the working rows, which nothing changes any
     // more), page by page outside a transaction; a run that dies after writes them again.
-    if (name === 'cleanup') await writeImportFiles(db, deps.storage, imp.id);
+    const files = name === 'cleanup' ? await writeImportFiles(db, deps.storage, imp.id) : null;
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
       await planForImport(tx, config.worker.workMem);
@@ -104,30 +97,14 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
       crashPoint(`${name}:before-commit`);
       await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
       await refreshStats(tx, imp.id, out.stats);
-      if (position === PHASES.length - 1) await finishImport(tx, imp.id, 'completed', out.reason ?? null);
+      if (files) await recordFiles(tx, imp.id, files);
+      if (position === PHASES.length - 1) {
+        await endImport(tx, imp.id, { status: 'completed', reason: out.reason ?? null }, { storage: deps.storage, rows: 'written' });
+      }
     });
     crashPoint(`${name}:after-commit`);
     done();
   }
   // The import is complete; its working rows go now, range by range.
   await dropWorkingRowsInRanges(db, imp.id, chunkRowsFor(db, config));
-}
-
-/**
- * Ends an import as failed (or timed out): closes its phases, writes its errors file (when given
- * the storage) and drops its working rows.
- */
-export async function failImport(
-  tx: Queryable,
-  importId: string,
-  failure: ImportFailure,
-  status: 'failed' | 'timed_out' | 'expired' = 'failed',
-  storage?: Storage,
-): Promise<void> {
-  await undoUnfinishedProcessing(tx, importId); // before the errors file is written from what is left
-  await writeImportFiles(tx, storage, importId);
-  await closeOpenPhases(tx, importId);
-  await dropWorkingRows(tx, importId);
-  await refreshStats(tx, importId);
-  await finishImport(tx, importId, status, failure.reason);
 }

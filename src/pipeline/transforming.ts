@@ -1,6 +1,6 @@
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
-import { analyzeWorkingRows, liveRowsIn, sqlLiteral } from './working-rows.js';
+import { analyzeWorkingRows, liveRowsIn, sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a

@@ -1,7 +1,7 @@
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
 import { referrersOf } from './remove-records.js';
-import { liveRowsIn, resolvedRowsIn, sqlLiteral } from './working-rows.js';
+import { liveRowsIn, resolvedRowsIn, sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { FieldSpec } from './fields.js';
+import type { ResourceName } from '../domain/import.js';
 
 // The definition of an importable resource. Everything else derives from it: the row schema
 // of prevalidation, the JSON Schema at GET /v1/resources/{name}, header auto-mapping, and the
 // SQL of every phase (column lists and key joins are built only from these names, never from
 // input). Adding a resource = one definition file + its migration + a line in index.ts.
 
-export type ResourceName = 'location' | 'group' | 'contact' | 'item' | 'asset';
+export type { ResourceName };
 
 export interface ReferenceSpec {
   field: string;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/db.js';
 import { AppError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Actor } from '../imports/create-import.js';
+import type { Actor } from '../domain/actor.js';
 
 // Organizations and API keys. A key is shown once, at creation; only its sha256 is stored
 // (keys are 256 random bits, so a fast hash is enough — no password stretching needed).

@@ -1,7 +1,9 @@
 import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
-import { importFilesPrefix } from '../imports/import-files.js';
-import { failImport } from '../pipeline/run-import.js';
+import { importFilesPrefix } from '../downloads/import-files.js';
+import { endImport } from '../lifecycle/end-import.js';
+import { recordFilesPurged } from '../lifecycle/import-facts.js';
+import { dueForExpiry, FINAL_STATUS_SQL } from '../lifecycle/transitions.js';
 import type { Storage } from '../storage/storage.js';
 
 // Periodic sweeps over files (run by every worker loop; safe to run from several at once):
@@ -12,19 +14,13 @@ import type { Storage } from '../storage/storage.js';
 const BATCH = 100;
 
 /** Ends imports whose upload URL expired without a file; returns how many. */
-export async function expireUploads(db: Db): Promise<number> {
+export async function expireUploads(db: Db, storage: Storage): Promise<number> {
   let total = 0;
   for (;;) {
-    // SKIP LOCKED: a PUT finishing at this very moment holds the row; it wins or we do, never both
-    // (its conditional UPDATE requires status = 'requested').
     const n = await db.transaction(async (tx) => {
-      const due = await tx.query<{ id: string }>(
-        `SELECT id FROM imports WHERE status = 'requested' AND upload_expires_at <= now()
-         ORDER BY upload_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
-      for (const { id } of due.rows) await failImport(tx, id, new ImportFailure('expired'), 'expired');
-      return due.rows.length;
+      const due = await dueForExpiry(tx, BATCH);
+      for (const id of due) await endImport(tx, id, { status: 'expired', failure: new ImportFailure('expired') }, { storage, rows: 'here' });
+      return due.length;
     });
     total += n;
     if (n < BATCH) return total;
@@ -37,7 +33,7 @@ export async function sweepRetention(db: Db, storage: Storage, retentionDays: nu
   for (;;) {
     const due = await db.query<{ id: string; organization_id: string }>(
       `SELECT id, organization_id FROM imports
-       WHERE files_purged_at IS NULL AND status IN ('completed', 'failed', 'timed_out', 'expired')
+       WHERE files_purged_at IS NULL AND status IN ${FINAL_STATUS_SQL}
          AND updated_at < now() - make_interval(days => $1)
        ORDER BY updated_at LIMIT $2`,
       [retentionDays, BATCH],
@@ -46,7 +42,7 @@ export async function sweepRetention(db: Db, storage: Storage, retentionDays: nu
       // Files first, flags after: a crash in between leaves flags that the next sweep fixes,
       // never a file nobody will delete. The whole prefix goes, strays of failed uploads too.
       await storage.deletePrefix(importFilesPrefix(imp));
-      await db.query('UPDATE imports SET has_upload_file = false, has_errors_file = false, files_purged_at = now() WHERE id = $1', [imp.id]);
+      await recordFilesPurged(db, imp.id);
     }
     total += due.rows.length;
     if (due.rows.length < BATCH) return total;
@@ -54,7 +50,7 @@ export async function sweepRetention(db: Db, storage: Storage, retentionDays: nu
 }
 
 export async function runFileSweeps(db: Db, storage: Storage, retentionDays: number): Promise<{ expired: number; purged: number }> {
-  const expired = await expireUploads(db);
+  const expired = await expireUploads(db, storage);
   const purged = await sweepRetention(db, storage, retentionDays);
   return { expired, purged };
 }

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.js';
-import { closeOpenPhases, refreshStats } from '../imports/import-store.js';
-import { writeImportFiles } from '../imports/import-files.js';
-import { dropWorkingRows } from '../pipeline/working-rows.js';
+import { ImportFailure } from '../errors.js';
+import { endImport, releaseWorkingRows } from '../lifecycle/end-import.js';
+import { FINAL_STATUS_SQL, dueForTimeOut, seize } from '../lifecycle/transitions.js';
 import type { Storage } from '../storage/storage.js';
 
 // Sweeps over the import lifecycle, run periodically by every worker (they are idempotent and
@@ -12,25 +12,20 @@ import type { Storage } from '../storage/storage.js';
 //    once that worker has surely let go: after two leases.
 
 /** Imports processing for longer than `maxSeconds` → timed_out. Returns their ids. */
-export async function timeOutStaleImports(db: Db, maxSeconds: number): Promise<string[]> {
+export async function timeOutStaleImports(db: Db, maxSeconds: number, storage: Storage): Promise<string[]> {
   return db.transaction(async (tx) => {
-    const res = await tx.query<{ id: string }>(
-      `UPDATE imports SET status = 'timed_out', reason = 'timed_out: processing ran past ' || $1::int || ' seconds; the running phase was rolled back',
-         attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-       WHERE status = 'processing' AND processing_started_at < now() - make_interval(secs => $1)
-       RETURNING id`,
-      [maxSeconds],
-    );
-    for (const { id } of res.rows) {
-      await closeOpenPhases(tx, id);
-      await refreshStats(tx, id);
+    const due = await dueForTimeOut(tx, maxSeconds);
+    const failure = new ImportFailure('timed_out', `processing ran past ${maxSeconds} seconds; the running phase was rolled back`);
+    for (const id of due) {
+      await seize(tx, id); // fences out the worker running it: the attempt moves on
+      await endImport(tx, id, { status: 'timed_out', failure }, { storage, rows: 'held' });
     }
-    return res.rows.map((r) => r.id);
+    return due;
   });
 }
 
 /** Drops the working rows of final imports whose worker has had `graceSeconds` to let go. */
-export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number, storage?: Storage): Promise<number> {
+export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number, storage: Storage): Promise<number> {
   // The imports that have working rows, found by skipping through the primary key one import
   // at a time: a handful of index probes however many rows are staged. (An EXISTS per final
   // import was planned as a scan of all staged rows per import, seconds per sweep at 1M rows.)
@@ -42,14 +37,9 @@ export async function dropAbandonedWorkingRows(db: Db, graceSeconds: number, sto
        FROM staged s WHERE s.import_id IS NOT NULL
      )
      SELECT i.id FROM imports i JOIN staged s ON s.import_id = i.id
-     WHERE i.status IN ('completed', 'failed', 'timed_out', 'expired') AND i.updated_at < now() - make_interval(secs => $1)`,
+     WHERE i.status IN ${FINAL_STATUS_SQL} AND i.updated_at < now() - make_interval(secs => $1)`,
     [graceSeconds],
   );
-  for (const { id } of res.rows) {
-    await db.transaction(async (tx) => {
-      await writeImportFiles(tx, storage, id);
-      await dropWorkingRows(tx, id);
-    });
-  }
+  for (const { id } of res.rows) await releaseWorkingRows(db, id, storage);
   return res.rowCount;
 }

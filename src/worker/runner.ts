@@ -3,25 +3,23 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
+import type { Logger } from '../logger.js';
 import { isConnectionError } from '../db/db.js';
 import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
-import { failImport, fence, LostLease, Released, runImport, type RunDeps } from '../pipeline/run-import.js';
-import { VACUUM_AFTER_ROWS, vacuumWorkingRows } from '../pipeline/working-rows.js';
-import { claimNext, dropRowsIfFinal, failureCount, release, renewLease, requeue } from './claim.js';
+import { endImport, releaseWorkingRows, type Ending } from '../lifecycle/end-import.js';
+import { fence, LostLease, Released } from '../lifecycle/fencing.js';
+import { claimNext, FINAL_STATUS_SQL, failureCount, release, renewLease, requeue } from '../lifecycle/transitions.js';
+import { runImport, type RunDeps } from '../pipeline/run-import.js';
+import { VACUUM_AFTER_ROWS, vacuumWorkingRows } from '../staging/working-rows.js';
 import { runFileSweeps } from './file-sweeps.js';
 import { dropAbandonedWorkingRows, timeOutStaleImports } from './lifecycle-sweeps.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
 // alone under `npm run worker`; any number of them can share one Postgres.
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger } from '../logger.js';
 
-const MAX_FAILURES = 5;
 /** How often a worker loop runs the sweeps (time-outs, abandoned rows, upload expiry, retention). */
 const SWEEP_MS = 15_000;
 
@@ -85,10 +83,10 @@ export class Runner {
   /** Runs every sweep now; the sweep loop calls this every SWEEP_MS. All are idempotent and safe to race. */
   async sweeps(): Promise<void> {
     const { db, config, log, storage } = this.deps;
-    const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds);
+    const timedOut = await timeOutStaleImports(db, config.worker.processingTimeoutSeconds, storage);
     if (timedOut.length > 0) log.warn({ imports: timedOut }, 'imports timed out');
     await dropAbandonedWorkingRows(db, 2 * config.worker.leaseSeconds, storage);
-    if (storage) await runFileSweeps(db, storage, config.ttl.retentionDays);
+    await runFileSweeps(db, storage, config.ttl.retentionDays);
   }
 
   private async sweepEvery(ms: number): Promise<void> {
@@ -132,7 +130,15 @@ export class Runner {
       renewLease(db, imp, lease).catch((err: unknown) => log.warn({ err, import: imp.id }, 'lease renewal failed'));
     }, Math.max(1000, (lease * 1000) / 3));
     try {
-      await runImport(this.deps, imp);
+      // A takeover counts as a failure (the attempt before it died without a result): a file
+      // that kills its worker ends failed after WORKER_MAX_FAILURES instead of forever.
+      const failures = await failureCount(db, imp.id);
+      if (failures >= config.worker.maxFailures) {
+        log.error({ import: imp.id, attempt: imp.attempt, failures }, 'import ended: too many attempts ended without a result');
+        await this.end(imp, { status: 'failed', failure: new ImportFailure('internal_error', `gave up after ${failures} attempts that ended without a result`) });
+      } else {
+        await runImport(this.deps, imp);
+      }
     } catch (err) {
       await this.handleFailure(imp, err);
     } finally {
@@ -147,7 +153,7 @@ export class Runner {
     try {
       const res = await db.query<{ staged: number }>(
         `SELECT p.total AS staged FROM imports i JOIN import_phases p ON p.import_id = i.id AND p.position = 0
-         WHERE i.id = $1 AND i.status IN ('completed', 'failed', 'timed_out', 'expired')`,
+         WHERE i.id = $1 AND i.status IN ${FINAL_STATUS_SQL}`,
         [imp.id],
       );
       if ((res.rows[0]?.staged ?? 0) >= VACUUM_AFTER_ROWS) await vacuumWorkingRows(db);
@@ -172,25 +178,27 @@ export class Runner {
     }
     if (err instanceof LostLease) {
       log.warn({ import: imp.id, attempt: imp.attempt }, err.message);
-      await dropRowsIfFinal(db, imp.id, this.deps.storage);
+      await releaseWorkingRows(db, imp.id, this.deps.storage);
       return;
     }
     if (err instanceof ImportFailure) {
-      await db.transaction(async (tx) => {
-        await fence(tx, imp);
-        await failImport(tx, imp.id, err, 'failed', this.deps.storage);
-      });
+      await this.end(imp, { status: 'failed', failure: err });
       return;
     }
     const failures = (await failureCount(db, imp.id)) + 1;
     log.error({ err, import: imp.id, attempt: imp.attempt, failures }, 'import run failed');
-    if (failures >= MAX_FAILURES) {
-      await db.transaction(async (tx) => {
-        await fence(tx, imp);
-        await failImport(tx, imp.id, new ImportFailure('internal_error', `gave up after ${failures} failed attempts`), 'failed', this.deps.storage);
-      });
+    if (failures >= this.deps.config.worker.maxFailures) {
+      await this.end(imp, { status: 'failed', failure: new ImportFailure('internal_error', `gave up after ${failures} failed attempts`) });
       return;
     }
     await requeue(db, imp, Math.min(60, 2 ** failures));
+  }
+
+  /** Ends an import this worker holds (fenced: a canceled or taken-over import stays as it is). */
+  private async end(imp: ImportRecord, ending: Ending): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      await fence(tx, imp);
+      await endImport(tx, imp.id, ending, { storage: this.deps.storage, rows: 'here' });
+    });
   }
 }

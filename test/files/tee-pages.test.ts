@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { teePages } from '../../src/imports/tee-pages.js';
+import { teePages } from '../../src/downloads/tee-pages.js';
 
 // The shared read behind the CSV and JSON downloads (import-files.ts): both writers get every
 // row in order from one read, memory stays bounded, and no failure leaves a writer hanging or

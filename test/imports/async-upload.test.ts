@@ -206,7 +206,7 @@ describe('the upload window', () => {
     const created = await createAsync(svc, key);
     const later = await createAsync(svc, key);
     await svc.db.query(`UPDATE imports SET upload_expires_at = now() - interval '1 second' WHERE id = $1`, [created.id]);
-    expect(await expireUploads(svc.db)).toBeGreaterThanOrEqual(1);
+    expect(await expireUploads(svc.db, svc.storage)).toBeGreaterThanOrEqual(1);
     const expired = await view(created.id);
     expect(expired).toMatchObject({ status: 'expired', reason: 'expired', _upload_url: null });
     expect(expired.phases.every((p: any) => p.status === 'skipped')).toBe(true);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimNext } from '../../src/worker/claim.js';
+import { claimNext } from '../../src/lifecycle/transitions.js';
 import { LostLease, runImport } from '../../src/pipeline/run-import.js';
 import { importer } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
@@ -35,7 +35,7 @@ describe('cancel', () => {
     expect(claimed?.id).toBe(created.body.id);
     const res = await svc.call('POST', `/v1/imports/${created.body.id}/cancel`, key);
     expect(res.body).toMatchObject({ status: 'failed', reason: 'canceled' });
-    await expect(runImport({ db: svc.db, config: svc.config }, claimed!)).rejects.toBeInstanceOf(LostLease);
+    await expect(runImport({ db: svc.db, config: svc.config, storage: svc.storage }, claimed!)).rejects.toBeInstanceOf(LostLease);
     expect(await importer(svc, key).records('item')).toEqual([]);
     const after = await svc.call('GET', `/v1/imports/${created.body.id}`, key);
     expect(after.body.status).toBe('failed');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Released, runImport } from '../../src/pipeline/run-import.js';
-import { claimNext, release } from '../../src/worker/claim.js';
+import { claimNext, release } from '../../src/lifecycle/transitions.js';
 import { importer, place } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -25,7 +25,7 @@ it('a reference whose target was deleted after validation is removed as invalid_
   });
   // Run the worker up to (not including) processing, as if it were paused there.
   const claimed = (await claimNext(svc.db, 'w', 60))!;
-  await expect(runImport({ db: svc.db, config: svc.config, shouldStop: (next) => next.phase === 'processing' }, claimed)).rejects.toBeInstanceOf(Released);
+  await expect(runImport({ db: svc.db, config: svc.config, storage: svc.storage, shouldStop: (next) => next.phase === 'processing' }, claimed)).rejects.toBeInstanceOf(Released);
   const phases = await svc.db.query<{ name: string; status: string }>(
     `SELECT name, status FROM import_phases WHERE import_id = $1 AND name IN ('validation', 'processing') ORDER BY position`,
     [claimed.id],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Released, runImport } from '../../src/pipeline/run-import.js';
 import { timeOutStaleImports } from '../../src/worker/lifecycle-sweeps.js';
-import { claimNext } from '../../src/worker/claim.js';
+import { claimNext } from '../../src/lifecycle/transitions.js';
 import { importer } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -31,7 +31,7 @@ pgliteOnly('processing stopped half-way', () => {
     const created = await svc.call('POST', '/v1/imports', key, { resource: 'item', action: 'merge', upload_mode: 'sync', data: file });
     const claimed = (await claimNext(svc.db, 'test-worker', 60))!;
     // Stopped before processing's second range (rows 4-6).
-    const stop = runImport({ db: svc.db, config: svc.config, shouldStop: (next) => next.phase === 'processing' && next.from === 4 }, claimed);
+    const stop = runImport({ db: svc.db, config: svc.config, storage: svc.storage, shouldStop: (next) => next.phase === 'processing' && next.from === 4 }, claimed);
     await expect(stop).rejects.toBeInstanceOf(Released);
     const p = await svc.db.query<{ cursor: number; status: string }>(`SELECT cursor, status FROM import_phases WHERE import_id = $1 AND name = 'processing'`, [claimed.id]);
     expect(p.rows[0]).toEqual({ cursor: 3, status: 'running' });
@@ -63,7 +63,7 @@ pgliteOnly('processing stopped half-way', () => {
   it('a time-out rolls them back too', async () => {
     const key = await svc.newOrg();
     const id = await halfProcessed(key);
-    expect(await timeOutStaleImports(svc.db, 0)).toContain(id);
+    expect(await timeOutStaleImports(svc.db, 0, svc.storage)).toContain(id);
     await svc.runner.drain();
     const imp = await expectUntouched(key, id);
     expect(imp.status).toBe('timed_out');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextRangeRows, RANGE_TARGET_MS } from '../../src/pipeline/chunked-phase.js';
 import { Released, runImport, type StopPoint } from '../../src/pipeline/run-import.js';
-import { claimNext, release } from '../../src/worker/claim.js';
+import { claimNext, release } from '../../src/lifecycle/transitions.js';
 import { importer, place, type Row } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -49,7 +49,7 @@ for (const [label, env] of variants) {
         for (let claimed = await claimNext(svc.db, 'w', 60); claimed; claimed = await claimNext(svc.db, 'w', 60)) {
           const imp = claimed;
           const shouldStop = (next: StopPoint) => next.from === 4 && !stopped.has(`${imp.id}:${next.phase}`) && !!stopped.add(`${imp.id}:${next.phase}`);
-          await runImport({ db: svc.db, config: svc.config, shouldStop }, imp).catch(async (err: unknown) => {
+          await runImport({ db: svc.db, config: svc.config, storage: svc.storage, shouldStop }, imp).catch(async (err: unknown) => {
             if (!(err instanceof Released)) throw err;
             await release(svc.db, imp);
           });

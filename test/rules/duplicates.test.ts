@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stats } from '../../src/imports/import-types.js';
+import type { Stats } from '../../src/domain/import.js';
 import { startService, type TestService } from '../support/service.js';
 import { codes, freshKit, idOf, seed, zeroStats, type Action, type Mode, type Row } from './kit.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Stats } from '../../src/imports/import-types.js';
+import type { Stats } from '../../src/domain/import.js';
 import type { TestService } from '../support/service.js';
 
 // Typed drivers for the rule tables (and the property tests): run a sync import to its end and

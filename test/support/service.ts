@@ -13,7 +13,7 @@ import { storageFromConfig } from '../../src/storage/from-config.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { Runner } from '../../src/worker/runner.js';
-import type { Stats } from '../../src/imports/import-types.js';
+import type { Stats } from '../../src/domain/import.js';
 
 // The product as a test drives it: the real HTTP app (requests injected, no port), the real
 // worker (drained on demand, so tests are deterministic), and a real database of its own —
@@ -131,5 +131,5 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
 
 /** Sum check of SPEC §7. */
 export function statsAddUp(s: Stats): boolean {
-  return s.total === s.created + s.updated + s.unchanged + s.deleted + s.duplicates + s.errors;
+  return s.total === s.created + s.updated + s.unchanged + s.deleted + s.duplicates + s.errors + (s.unprocessed ?? 0);
 }

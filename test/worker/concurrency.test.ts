@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/pg.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
-import { claimNext } from '../../src/worker/claim.js';
+import { claimNext } from '../../src/lifecycle/transitions.js';
 import { spawnWorker, until } from '../support/processes.js';
 import { startSharedApi, type SharedApi } from '../support/shared-api.js';
 

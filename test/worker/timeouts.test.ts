@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LostLease, runImport } from '../../src/pipeline/run-import.js';
-import { claimNext } from '../../src/worker/claim.js';
+import { claimNext } from '../../src/lifecycle/transitions.js';
 import { importer } from '../support/imports.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -22,7 +22,7 @@ describe('time-outs', () => {
     expect(imp.status).toBe('timed_out');
     expect(imp.reason).toMatch(/^timed_out: processing ran past 600 seconds/);
     expect(imp.phases.slice(2).every((p: any) => p.status === 'skipped')).toBe(true);
-    await expect(runImport({ db: svc.db, config: svc.config }, claimed)).rejects.toBeInstanceOf(LostLease);
+    await expect(runImport({ db: svc.db, config: svc.config, storage: svc.storage }, claimed)).rejects.toBeInstanceOf(LostLease);
     expect(await importer(svc, key).records('item')).toEqual([]);
     await svc.db.query(`UPDATE imports SET updated_at = now() - interval '1 hour' WHERE id = $1`, [claimed.id]);
     await svc.runner.sweeps();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../errors.js';
-import { DOWNLOAD_FILES } from '../../imports/import-files.js';
+import { DOWNLOAD_FILES } from '../../downloads/import-files.js';
 import { openDownload } from '../../imports/open-download.js';
 import { receiveUpload, type UploadDeps } from '../../imports/receive-upload.js';
 import { attachmentDisposition } from '../../storage/content-disposition.js';

@@ -1,5 +1,5 @@
 import { AppError, ImportFailure } from '../errors.js';
-import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
+import { ID_FIELD, type ResourceDefinition } from './resource.js';
 
 // Headers → fields. An explicit `column_mapping` ({ field: "Header" }) is checked at creation
 // (unknown field → 400) and against the file (a mapped header missing → the import fails).

@@ -2,7 +2,7 @@ import { WORK_MEM_PATTERN } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
-import type { PhaseName } from './phases.js';
+import type { PhaseName } from '../domain/phases.js';
 
 // SQL over `import_rows` (the staged input) and `import_errors` (removed rows). A row is live
 // until a phase writes its error; phases select live rows with LIVE_ROW, never a flag, so

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { getResource } from '../resources/index.js';
-import { PHASES } from './phases.js';
+import { PHASES } from '../domain/phases.js';
 
 // Where processing runs range by range (PGlite, merge and overwrite: see processing.ts), an
 // import that ends before the phase completes — canceled, timed out, failed — has committed

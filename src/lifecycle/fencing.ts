@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import type { ImportRecord } from '../domain/import.js';
 
 // Every transaction of a run first checks that its worker still holds the import (the attempt
 // number it claimed), and takes the import row just before committing: a worker that lost its

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import { csvStream, jsonArrayStream } from '../files/index.js';
 import type { Storage } from '../storage/storage.js';
-import type { RowErrorView } from './read-imports.js';
+import type { RowErrorView } from '../domain/import.js';
 import { teePages, type Tee } from './tee-pages.js';
 
 // The files an import keeps in storage, all under `imports/<organization>/<import>/`:
@@ -71,15 +71,14 @@ interface FileFacts {
 }
 
 /**
- * Writes the import's downloads from its working rows and row errors, and sets the two flags.
+ * Writes the import's downloads from its working rows and row errors.
  * Call before the working rows are dropped, once nothing changes them any more: cleanup does
  * (outside a transaction, so that reading page by page never holds PGlite's session long), and
  * so do the transactions that drop the rows of a failed import. Writing again gives the same
- * files (writes are atomic and overwrite). `storage` undefined (a caller without storage)
- * writes nothing and leaves both flags false.
+ * files (writes are atomic and overwrite). Returns which files exist now, for the caller to
+ * record (lifecycle/import-facts.ts recordFiles) in the same transaction as what ends the import.
  */
-export async function writeImportFiles(tx: Queryable, storage: Storage | undefined, importId: string): Promise<void> {
-  if (!storage) return;
+export async function writeImportFiles(tx: Queryable, storage: Storage, importId: string): Promise<WrittenFiles> {
   const facts = (
     await tx.query<FileFacts>(
       `SELECT i.organization_id, i.save_upload, i.file_headers,
@@ -90,7 +89,7 @@ export async function writeImportFiles(tx: Queryable, storage: Storage | undefin
       [importId],
     )
   ).rows[0];
-  if (!facts) return;
+  if (!facts) return { upload: false, errors: false };
   const imp = { id: importId, organization_id: facts.organization_id };
   const headers = facts.file_headers ?? [];
 
@@ -117,7 +116,12 @@ export async function writeImportFiles(tx: Queryable, storage: Storage | undefin
       ['errors.json', importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows)],
     ]);
   }
-  await tx.query('UPDATE imports SET has_upload_file = $2, has_errors_file = $3 WHERE id = $1', [importId, withUpload, facts.has_errors]);
+  return { upload: withUpload, errors: facts.has_errors };
+}
+
+export interface WrittenFiles {
+  upload: boolean;
+  errors: boolean;
 }
 
 /**
