@@ -11,8 +11,8 @@ import type { PhaseName, PhaseStatus } from './phases.js';
 //  ident         what a row names its record by: `id`, else its first lookup key with a value
 //  attempt       the fencing token of a worker's run: writes of a stale attempt change nothing
 
-export const RESOURCE_NAMES = ['location', 'group', 'contact', 'item', 'asset'] as const;
-export type ResourceName = (typeof RESOURCE_NAMES)[number];
+/** The resources (their definitions and registry: src/resources). */
+export type ResourceName = 'location' | 'group' | 'contact' | 'item' | 'asset';
 
 //  requested ──upload──▶ queued ──claim──▶ processing ──last phase──▶ completed
 //      │                   │  ▲                │  └──release / requeue──▶ queued

@@ -3,19 +3,16 @@ import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
 import { FileReadError } from '../files/index.js';
 import { newId } from '../ids.js';
-import { preparsing } from '../pipeline/preparsing.js';
-import { runWhole } from '../pipeline/chunked-phase.js';
 import { batchRowsFor } from '../pipeline/chunked-phase.js';
-import { createPrevalidator } from '../pipeline/prevalidation.js';
+import { completePrevalidation, createPrevalidator } from '../pipeline/prevalidation.js';
+import { runPhaseWithin } from '../pipeline/run-import.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import { checkGivenMapping, ColumnMapper } from '../resources/column-mapping.js';
 import type { CreateImportBody } from './create-import-body.js';
 import { endImport } from '../lifecycle/end-import.js';
-import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
 import { findImportById } from '../lifecycle/import-record.js';
-import { completePhase, markPhaseRunning } from '../lifecycle/phase-progress.js';
 import { insertImport, type NewImport } from '../lifecycle/transitions.js';
 import type { Actor } from '../domain/actor.js';
 import { EMPTY_STATS } from '../domain/import.js';
@@ -115,19 +112,14 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
     invalid += await pre.stageBatch(tx, input.rows.slice(i, i + batchRows));
   }
   const total = input.rows.length;
-  await completePhase(tx, base.id, 0, { total, error: invalid });
-  await recordFileFacts(tx, base.id, { mapping: mapper.applied(), headers: input.headers, format: input.format });
-  await refreshStats(tx, base.id, { total });
+  await completePrevalidation(tx, base.id, { total, error: invalid, mapper, headers: input.headers, format: input.format });
   if (total - invalid === 0) {
     const failure = new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`);
     await endImport(tx, base.id, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
     return false;
   }
-  const imp = (await findImportById(tx, base.id))!;
-  await markPhaseRunning(tx, base.id, 1, total - invalid);
-  const out = await runWhole({ tx, imp, def, config: deps.config }, 1, preparsing);
-  await completePhase(tx, base.id, 1, out);
-  await refreshStats(tx, base.id);
+  // The other upload phase (preparsing) runs here too, as one range; the worker takes the rest.
+  await runPhaseWithin(tx, deps.config, (await findImportById(tx, base.id))!, 1);
   return true;
 }
 

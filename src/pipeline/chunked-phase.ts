@@ -5,7 +5,7 @@ import { crashPoint } from '../crash-points.js';
 import type { PhaseContext, PhaseOutcome } from './phase.js';
 import type { PhaseName } from '../domain/phases.js';
 import { fence, Released } from '../lifecycle/fencing.js';
-import type { RunDeps } from './run-import.js';
+import type { RunDeps } from './phase.js';
 import { planForImport } from '../staging/working-rows.js';
 
 // Phases whose work is decided row by row run range by range: each range of staged rows in a
@@ -101,7 +101,9 @@ export async function runPasses(
 ): Promise<void> {
   const { db, config } = deps;
   const { imp } = ctx;
-  let { pass, cursor, total, lastRow } = await readCursor(db, imp, position);
+  const start = await readCursor(db, imp, position);
+  const { total, lastRow } = start;
+  let { pass, cursor } = start;
   let step = chunkRowsFor(db, config);
   const adaptive = db.engine === 'pglite' && config.worker.chunkRows === undefined;
   if (phase.prepare && pass === 0 && cursor === 0) {

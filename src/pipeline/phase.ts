@@ -1,7 +1,11 @@
 import type { Config } from '../config.js';
-import type { Queryable } from '../db/db.js';
 import type { ImportRecord, Stats } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
+import type { ChunkedPhase } from './chunked-phase.js';
+import type { Db, Queryable } from '../db/db.js';
+import type { PhaseName } from '../domain/phases.js';
+import type { Logger } from '../logger.js';
+import type { Storage } from '../storage/storage.js';
 
 /** What a phase gets: the transaction its effect and its completion commit in together. */
 export interface PhaseContext {
@@ -25,3 +29,39 @@ export interface PhaseOutcome {
 }
 
 export type Phase = (ctx: PhaseContext) => Promise<PhaseOutcome>;
+
+/**
+ * What the runner needs to know of a phase: how its effect commits. It never looks at a
+ * phase's name.
+ *  - `whole`: the effect and the phase's completion commit in one transaction. `writesDownloads`:
+ *    the download files are written from the working rows first, outside that transaction
+ *    (page by page, so PGlite's one session is never held long), and recorded in it.
+ *  - `ranges`: range by range, each range committed with the phase's cursor (chunked-phase.ts);
+ *    the phase's `oneRange` may ask for a single range on some engine or action.
+ *  - `batches`: the phase reads the rows in and commits them batch by batch with its progress,
+ *    then completes itself (prevalidation: the rows come from the uploaded file here, from the
+ *    request for a sync import, see imports/create-import.ts).
+ */
+export type PhaseDefinition =
+  | { commits: 'whole'; run: Phase; writesDownloads?: boolean }
+  | { commits: 'ranges'; run: ChunkedPhase }
+  | { commits: 'batches'; run: (deps: RunDeps, imp: ImportRecord) => Promise<void> };
+
+/** Where a run asks whether to stop: before a phase, and before each range of a ranged phase. */
+export interface StopPoint {
+  phase: PhaseName;
+  /** The first row of the range about to run (none before the phase itself). */
+  from?: number;
+}
+
+export interface RunDeps {
+  db: Db;
+  config: Readonly<Config>;
+  /** Checked between phases; true when the worker is shutting down. */
+  shouldStop?: (next: StopPoint) => boolean;
+  /** Where uploaded files are read from and downloads are written to. */
+  storage: Storage;
+  /** Told of each phase a run completes, with its duration (operators see where time goes). */
+  log?: Pick<Logger, 'info'>;
+}
+

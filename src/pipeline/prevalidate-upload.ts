@@ -1,17 +1,16 @@
-import type { Config } from '../config.js';
-import type { Db, Queryable } from '../db/db.js';
+import type { Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
 import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
 import { ColumnMapper } from '../resources/column-mapping.js';
-import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
-import { completePhase, markPhaseRunning, setPhaseProgress } from '../lifecycle/phase-progress.js';
+import { markPhaseRunning, setPhaseProgress } from '../lifecycle/phase-progress.js';
 import type { ImportRecord } from '../domain/import.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
-import { createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
+import { completePrevalidation, createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { batchRowsFor } from './chunked-phase.js';
 import { fence } from '../lifecycle/fencing.js';
 import { analyzeWorkingRows } from '../staging/working-rows.js';
+import type { RunDeps } from './phase.js';
 
 // Phase 1 for async imports, in the worker: the uploaded file streams from storage through the
 // reader (format sniffed from the bytes), the column mapper and the Zod schema, and is staged
@@ -19,11 +18,7 @@ import { analyzeWorkingRows } from '../staging/working-rows.js';
 // phase's progress, so a run that dies resumes after the last committed batch: the rows it
 // already staged are read past (and only shown to the mapper), never staged twice.
 
-export interface PrevalidateDeps {
-  db: Db;
-  config: Readonly<Config>;
-  storage: Storage;
-}
+export type PrevalidateDeps = Pick<RunDeps, 'db' | 'config' | 'storage'>;
 
 const POSITION = 0;
 
@@ -103,9 +98,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
   await analyzeWorkingRows(db);
   await db.transaction(async (tx) => {
     await fence(tx, imp);
-    await completePhase(tx, imp.id, POSITION, { total: processed, error });
-    await recordFileFacts(tx, imp.id, { mapping: mapper.applied(), headers: source.headers, format: source.format });
-    await refreshStats(tx, imp.id, { total: processed });
+    await completePrevalidation(tx, imp.id, { total: processed, error, mapper, headers: source.headers, format: source.format });
   });
   // The rows now live in import_rows (raw, as uploaded), which the downloads are written from;
   // the uploaded bytes are not needed any more, whatever save_upload says.

@@ -3,6 +3,8 @@ import type { Queryable } from '../db/db.js';
 import { PARSE_ERROR_KEY } from '../files/index.js';
 import type { ColumnMapper } from '../resources/column-mapping.js';
 import { ID_FIELD, rowSchema, type ResourceDefinition } from '../resources/resource.js';
+import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
+import { completePhase } from '../lifecycle/phase-progress.js';
 import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, type RowError, type StagedRow } from '../staging/working-rows.js';
 
 // Phase 1, prevalidation: each input row is mapped to fields, coerced and validated against the
@@ -164,4 +166,18 @@ function cleanRow(values: Record<string, unknown>): Record<string, unknown> {
     }
   }
   return values;
+}
+
+/**
+ * Completes prevalidation, wherever its rows came from (the uploaded file in the worker, the
+ * request for a sync import): the phase's counts, what the file turned out to be, the total.
+ */
+export async function completePrevalidation(
+  tx: Queryable,
+  importId: string,
+  done: { total: number; error: number; mapper: ColumnMapper; headers: readonly string[]; format: string },
+): Promise<void> {
+  await completePhase(tx, importId, 0, { total: done.total, error: done.error });
+  await recordFileFacts(tx, importId, { mapping: done.mapper.applied(), headers: done.headers, format: done.format });
+  await refreshStats(tx, importId, { total: done.total });
 }

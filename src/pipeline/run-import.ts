@@ -1,110 +1,92 @@
 import type { Config } from '../config.js';
-import { fence, Released } from '../lifecycle/fencing.js';
-import type { Db } from '../db/db.js';
+import { crashPoint } from '../crash-points.js';
+import type { Queryable } from '../db/db.js';
+import type { ImportRecord } from '../domain/import.js';
+import { PHASES } from '../domain/phases.js';
+import { writeImportFiles, type WrittenFiles } from '../downloads/import-files.js';
 import { endImport } from '../lifecycle/end-import.js';
+import { fence, Released } from '../lifecycle/fencing.js';
 import { recordFiles, refreshStats } from '../lifecycle/import-facts.js';
 import { completePhase, markPhaseRunning, phaseStatuses } from '../lifecycle/phase-progress.js';
-import type { ImportRecord } from '../domain/import.js';
-import { writeImportFiles } from '../downloads/import-files.js';
 import { getResource } from '../resources/index.js';
-import type { Storage } from '../storage/storage.js';
-import { crashPoint } from '../crash-points.js';
-import type { Logger } from '../logger.js';
-import { chunkRowsFor, finishPasses, runPasses, runWhole, type ChunkedPhase } from './chunked-phase.js';
-import { cleanup } from './cleanup.js';
-import { parsing } from './parsing.js';
-import type { Phase } from './phase.js';
-import { PHASES, type PhaseName } from '../domain/phases.js';
-import { preparsing } from './preparsing.js';
-import { processing } from './processing.js';
-import { transforming } from './transforming.js';
-import { validation } from './validation.js';
 import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
+import { chunkRowsFor, finishPasses, runPasses, runWhole } from './chunked-phase.js';
+import type { PhaseOutcome, RunDeps } from './phase.js';
+import { PIPELINE } from './phase-list.js';
 
 export { fence, LostLease, Released } from '../lifecycle/fencing.js';
 
-// Runs the phases an import has not completed yet, in order. A phase's effect commits with its
-// completion in one transaction, or range by range, each range with the phase's cursor
-// (chunked-phase.ts); either way a run that dies resumes where the last commit left it, and
+// Runs the phases an import has not completed yet, in the order of the phase list, each the
+// way its definition says it commits (phase.ts, PhaseDefinition): whole, range by range, or
+// batch by batch. Either way a run that dies resumes where the last commit left it, and
 // nothing is applied twice or half. Every transaction first checks the attempt number
-// (fencing): a worker that lost its lease changes nothing.
+// (fencing): a worker that lost its lease changes nothing. The last phase's transaction also
+// completes the import (end-import.ts).
 
-const WORKER_PHASES: Partial<Record<PhaseName, Phase | ChunkedPhase>> = {
-  preparsing,
-  transforming,
-  parsing,
-  validation,
-  processing,
-  cleanup,
-};
-
-/** Where a run asks whether to stop: before a phase, and before each range of a ranged phase. */
-export interface StopPoint {
-  phase: PhaseName;
-  /** The first row of the range about to run (none before the phase itself). */
-  from?: number;
-}
-
-export interface RunDeps {
-  db: Db;
-  config: Readonly<Config>;
-  /** Checked between phases; true when the worker is shutting down. */
-  shouldStop?: (next: StopPoint) => boolean;
-  /** Where uploaded files are read from and downloads are written to. */
-  storage: Storage;
-  /** Runs prevalidation of an async import (reading its file), batch by batch. */
-  prevalidateUpload?: (imp: ImportRecord) => Promise<void>;
-  /** Told of each phase a run completes, with its duration (operators see where time goes). */
-  log?: Pick<Logger, 'info'>;
-}
+export type { RunDeps, StopPoint } from './phase.js';
 
 export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void> {
-  const { db, config } = deps;
-  const def = getResource(imp.resource);
+  const { db } = deps;
   await fence(db, imp, 'check');
   const statuses = await phaseStatuses(db, imp.id);
   for (let position = 0; position < PHASES.length; position++) {
     const status = statuses[position];
     if (status === 'completed' || status === 'skipped') continue;
-    if (deps.shouldStop?.({ phase: PHASES[position]!.name })) throw new Released(imp.id);
     const name = PHASES[position]!.name;
+    if (deps.shouldStop?.({ phase: name })) throw new Released(imp.id);
     const started = performance.now();
-    const done = () => deps.log?.info({ import: imp.id, phase: name, ms: Math.round(performance.now() - started) }, 'phase completed');
-    if (name === 'prevalidation') {
-      if (!deps.prevalidateUpload) throw new Error(`import ${imp.id}: no reader for uploaded files is configured`);
-      await deps.prevalidateUpload(imp);
-      done();
-      continue;
-    }
-    const phase = WORKER_PHASES[name]!;
-    await db.transaction(async (tx) => {
-      await fence(tx, imp);
-      await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
-    });
-    // A phase with passes runs range by range, unless it must be one transaction here.
-    const ranged = typeof phase !== 'function' && !phase.oneRange?.(imp, db.engine);
-    if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase);
-    // SPEC §6: cleanup writes the downloads (from the working rows, which nothing changes any
-    // more), page by page outside a transaction; a run that dies after writes them again.
-    const files = name === 'cleanup' ? await writeImportFiles(db, deps.storage, imp.id) : null;
-    await db.transaction(async (tx) => {
-      await fence(tx, imp, 'check');
-      await planForImport(tx, config.worker.workMem);
-      const ctx = { tx, imp, def, config };
-      const out =
-        typeof phase === 'function' ? await phase(ctx) : ranged ? await finishPasses(ctx, position) : await runWhole(ctx, position, phase);
-      await fence(tx, imp, 'lock');
-      crashPoint(`${name}:before-commit`);
-      await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
-      await refreshStats(tx, imp.id, out.stats);
-      if (files) await recordFiles(tx, imp.id, files);
-      if (position === PHASES.length - 1) {
-        await endImport(tx, imp.id, { status: 'completed', reason: out.reason ?? null }, { storage: deps.storage, rows: 'written' });
-      }
-    });
-    crashPoint(`${name}:after-commit`);
-    done();
+    await runPhase(deps, imp, position, position === PHASES.length - 1);
+    deps.log?.info({ import: imp.id, phase: name, ms: Math.round(performance.now() - started) }, 'phase completed');
   }
   // The import is complete; its working rows go now, range by range.
-  await dropWorkingRowsInRanges(db, imp.id, chunkRowsFor(db, config));
+  await dropWorkingRowsInRanges(db, imp.id, chunkRowsFor(db, deps.config));
+}
+
+async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last: boolean): Promise<void> {
+  const { db, config } = deps;
+  const name = PHASES[position]!.name;
+  const phase = PIPELINE[name];
+  if (phase.commits === 'batches') return phase.run(deps, imp);
+
+  const def = getResource(imp.resource);
+  await db.transaction(async (tx) => {
+    await fence(tx, imp);
+    await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
+  });
+  // A phase with ranges runs range by range, unless it must be one transaction here.
+  const ranged = phase.commits === 'ranges' && !phase.run.oneRange?.(imp, db.engine);
+  if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase.run);
+  // SPEC §6: the downloads are written from the working rows, which nothing changes any more,
+  // page by page outside a transaction; a run that dies after writes them again.
+  let files: WrittenFiles | null = null;
+  if (phase.commits === 'whole' && phase.writesDownloads) files = await writeImportFiles(db, deps.storage, imp.id);
+  await db.transaction(async (tx) => {
+    await fence(tx, imp, 'check');
+    await planForImport(tx, config.worker.workMem);
+    const ctx = { tx, imp, def, config };
+    let out: PhaseOutcome;
+    if (phase.commits === 'whole') out = await phase.run(ctx);
+    else out = ranged ? await finishPasses(ctx, position) : await runWhole(ctx, position, phase.run);
+    await fence(tx, imp, 'lock');
+    crashPoint(`${name}:before-commit`);
+    await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
+    await refreshStats(tx, imp.id, out.stats);
+    if (files) await recordFiles(tx, imp.id, files);
+    if (last) await endImport(tx, imp.id, { status: 'completed', reason: out.reason ?? null }, { storage: deps.storage, rows: 'written' });
+  });
+  crashPoint(`${name}:after-commit`);
+}
+
+/**
+ * A phase run inside the caller's transaction, as one range: how a sync import runs its upload
+ * phases after prevalidation (preparsing) in the request that creates it (imports/create-import.ts).
+ */
+export async function runPhaseWithin(tx: Queryable, config: Readonly<Config>, imp: ImportRecord, position: number): Promise<void> {
+  const phase = PIPELINE[PHASES[position]!.name];
+  if (phase.commits === 'batches') throw new Error(`phase ${position} reads its own rows; it cannot run inside a transaction`);
+  const ctx = { tx, imp, def: getResource(imp.resource), config };
+  await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
+  const out = phase.commits === 'whole' ? await phase.run(ctx) : await runWhole(ctx, position, phase.run);
+  await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
+  await refreshStats(tx, imp.id, out.stats);
 }

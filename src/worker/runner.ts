@@ -6,7 +6,6 @@ import { ImportFailure } from '../errors.js';
 import type { ImportRecord } from '../domain/import.js';
 import type { Logger } from '../logger.js';
 import { isConnectionError } from '../db/db.js';
-import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
 import { endImport, releaseWorkingRows, type Ending } from '../lifecycle/end-import.js';
 import { fence, LostLease, Released } from '../lifecycle/fencing.js';
 import { claimNext, FINAL_STATUS_SQL, failureCount, release, renewLease, requeue } from '../lifecycle/transitions.js';
@@ -33,10 +32,7 @@ export class Runner {
   private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger };
 
   constructor(deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger }) {
-    // Async imports' prevalidation reads the uploaded file from storage.
-    const { storage } = deps;
-    const withUploads = storage && !deps.prevalidateUpload ? { ...deps, prevalidateUpload: (imp: ImportRecord) => prevalidateUpload({ ...deps, storage }, imp) } : deps;
-    this.deps = { ...withUploads, shouldStop: () => this.stopping };
+    this.deps = { ...deps, shouldStop: () => this.stopping };
   }
 
   start(): void {
