@@ -68,6 +68,7 @@ export async function createHandWrittenTables(url: string, locations: { code: st
       locations.map((l) => l.code),
       locations.map((l) => l.name),
     ]);
+    await c.query('ANALYZE hw_locations');
   } finally {
     await c.end();
   }
@@ -137,9 +138,12 @@ export async function importContacts(url: string, file: string, o: { events?: bo
     // Codes → ids; the last row of an external_id wins; empty cells leave stored values as they are.
     const upsert = `INSERT INTO hw_contacts AS t (external_id, name, email, phone, location_ids)
       SELECT DISTINCT ON (s.external_id) s.external_id, s.name, s.email, s.phone,
-             CASE WHEN s.location_codes IS NOT NULL THEN
-               ARRAY(SELECT l.id FROM unnest(s.location_codes) WITH ORDINALITY u(code, n) JOIN hw_locations l ON l.code = u.code ORDER BY u.n) END
-      FROM staging s ORDER BY s.external_id, s.line DESC
+             CASE WHEN s.location_codes IS NOT NULL THEN coalesce(r.ids, '{}') END
+      FROM staging s
+      LEFT JOIN (SELECT s.line, array_agg(l.id ORDER BY u.n) AS ids
+                 FROM staging s CROSS JOIN unnest(s.location_codes) WITH ORDINALITY u(code, n) JOIN hw_locations l ON l.code = u.code
+                 GROUP BY s.line) r ON r.line = s.line
+      ORDER BY s.external_id, s.line DESC
       ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = coalesce(EXCLUDED.email, t.email),
         phone = coalesce(EXCLUDED.phone, t.phone), location_ids = coalesce(EXCLUDED.location_ids, t.location_ids), updated_at = now()
       WHERE (t.name, t.email, t.phone, t.location_ids) IS DISTINCT FROM

@@ -38,6 +38,8 @@ const { values } = parseArgs({
 const sizes = values.rows!.split(',').map((s) => Number(s.replace(/_/g, '')));
 // Everything runs in a database of its own on that server, created now and dropped at the end:
 // the same starting point on every run (no records, events or dead rows of earlier runs).
+// Other work on the machine distorts every figure: the report shows the load average around the run.
+const loadAtStart = os.loadavg();
 const serverUrl = values['database-url']!;
 const scratch = `imports_bench_${process.pid}`;
 const url = await createScratchDatabase(serverUrl, scratch);
@@ -111,7 +113,8 @@ function machine(): string {
 
 function report(results: SizeResult[], embedded: EmbeddedResult | null): string {
   const lines: string[] = [];
-  lines.push(`Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, '');
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  lines.push(`Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, `Load average (1, 5, 15 min) at start: ${load(loadAtStart)}; at end: ${load(os.loadavg())}`, '');
   lines.push(
     'Reference times are the mean of the rounds (each round in brackets: before the service, after it). The service\'s ratio to each reference is its time over that mean.',
     '',
