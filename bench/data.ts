@@ -50,6 +50,34 @@ export async function writeContactsCsv(file: string, rows: number, seed = 42, fr
   return fs.statSync(file).size;
 }
 
+/**
+ * What the half-full table holds before the merge: the first half of the file's records
+ * (C0 … C<rows/2 - 1>), as an earlier import of other values would have left them. Every other
+ * record differs from the file (another name, phone and location: the merge updates it), the
+ * rest hold the file's values (unchanged); the file's second half is created. All rows valid.
+ */
+export async function writeHalfFullCsv(file: string, rows: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  out.write(CONTACT_HEADER.join(',') + '\n');
+  let chunk = '';
+  for (let n = 0; n < Math.floor(rows / 2); n++) {
+    const other = n % 2 === 1;
+    chunk += [
+      `C${n}`,
+      other ? `Person ${n} (before)` : `Person ${n}`,
+      `person${n}@example.com`,
+      other ? `+1 555 ${String((n + 1) % 10000).padStart(4, '0')}` : `+1 555 ${String(n % 10000).padStart(4, '0')}`,
+      other ? `L${(n + 1) % LOCATION_COUNT}` : `L${n % LOCATION_COUNT}`,
+    ].join(',') + '\n';
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
 export function locationRows(): Record<string, string>[] {
   return Array.from({ length: LOCATION_COUNT }, (_, i) => ({
     code: `L${i}`,

@@ -25,11 +25,23 @@ const pct = (xs: number[], p: number) => {
 };
 
 export async function embeddedBench(file: string, rows: number): Promise<EmbeddedResult> {
+  // A fresh data directory every run (no demo organization of an earlier run), and no
+  // DATABASE_URL from this shell: with it the "embedded" service ran on PostgreSQL (issue 19).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-bench-'));
   const port = await freePort();
-  const proc = startProcess('serve', { DATA_DIR: dataDir, PORT: String(port), WORKER_POLL_MS: '50' });
+  const proc = startProcess('serve', {
+    DATABASE_URL: undefined,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    WORKER_POLL_MS: '50',
+    RUN_WORKER: 'true',
+    DEMO_ORG: 'true',
+    STORAGE: 'local',
+  });
   try {
     await waitFor('the embedded service', () => /API key: (sk_\S+)/.test(proc.out()) && proc.out().includes('Imports API on'), 120_000);
+    // PGlite keeps its database under DATA_DIR/pg (src/db/open.ts): proof this row is embedded.
+    if (!fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))) throw new Error(`the embedded service did not open PGlite under ${dataDir}`);
     const key = /API key: (sk_\S+)/.exec(proc.out())![1]!;
     const client = new Client(`http://127.0.0.1:${port}`, key);
     await client.syncImport('location', locationRows());

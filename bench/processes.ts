@@ -24,10 +24,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function startProcess(command: 'serve' | 'worker', env: Record<string, string>): Proc {
+/** `env` is laid over this process's environment; a variable given as undefined is removed from it. */
+export function startProcess(command: 'serve' | 'worker', env: Record<string, string | undefined>): Proc {
+  const merged: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

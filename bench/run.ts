@@ -3,17 +3,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { createScratchDatabase, dropScratchDatabase, prepareHalfFull, rawCopy, sqlMerge } from './baselines.js';
-import { writeContactsCsv } from './data.js';
+import { createScratchDatabase, dropScratchDatabase } from './baselines.js';
+import { writeContactsCsv, writeHalfFullCsv } from './data.js';
 import { embeddedBench, type EmbeddedResult } from './embedded.js';
+import type { HandWrittenResult } from './hand-written-importer.js';
+import { referenceRound, type ReferenceRound } from './references.js';
 import { ServiceBench, type ServiceResult } from './service-scenarios.js';
 
 // npm run bench -- [--rows 100000[,1000000]] [--database-url postgres://…] [--embedded-rows 100000] [--skip-embedded]
-//                   [--scenarios empty,half-full,overwrite] [--out bench/RESULTS.md]
+//                   [--scenarios empty,half-full,overwrite] [--rounds 2] [--out bench/RESULTS.md]
 //
-// On one Postgres, in one run, alternating the systems: raw COPY of the file, a hand-written SQL
-// merge, and the service (async import: create → upload → completed) merging into an empty
-// table, into a half-full one, and overwriting. Then the embedded mode (PGlite).
+// On one Postgres, in one run, alternating the systems: the references (raw COPY of the file,
+// a hand-written SQL merge with and without one event per change, the hand-written importer of
+// bench/hand-written-importer.ts with and without events), then the service (async import:
+// create → upload → completed) merging into an empty table, into a half-full one, and
+// overwriting, then the references again (--rounds 2). Every merge into "half-full" starts from
+// the same data: half the file's records, every other one with other values. Then the
+// embedded mode (PGlite, always: never the DATABASE_URL of this shell).
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +29,8 @@ const { values } = parseArgs({
     'skip-embedded': { type: 'boolean', default: false },
     /** Service scenarios to run, comma-separated (default all): empty, half-full, overwrite. */
     scenarios: { type: 'string', default: 'empty,half-full,overwrite' },
+    /** 2: the references run before the service scenarios and again after them; 1: before only. */
+    rounds: { type: 'string', default: '2' },
     out: { type: 'string' },
   },
 });
@@ -30,6 +38,8 @@ const { values } = parseArgs({
 const sizes = values.rows!.split(',').map((s) => Number(s.replace(/_/g, '')));
 // Everything runs in a database of its own on that server, created now and dropped at the end:
 // the same starting point on every run (no records, events or dead rows of earlier runs).
+// Other work on the machine distorts every figure: the report shows the load average around the run.
+const loadAtStart = os.loadavg();
 const serverUrl = values['database-url']!;
 const scratch = `imports_bench_${process.pid}`;
 const url = await createScratchDatabase(serverUrl, scratch);
@@ -40,34 +50,27 @@ const rate = (rows: number, ms: number) => `${Math.round(rows / (ms / 1000)).toL
 interface SizeResult {
   rows: number;
   bytes: number;
-  rawMs: number;
-  sqlMs: number;
-  sqlEventsMs: number;
+  /** One per round, in the order run. */
+  refs: ReferenceRound[];
   service: ServiceResult[];
 }
+
+const logRef = (name: string, ms: number, note = '') => console.error(`${name.padEnd(30)} ${fmt(ms)}  ${note}`);
 
 async function benchSize(rows: number): Promise<SizeResult> {
   const file = path.join(work, `contacts-${rows}.csv`);
   const half = path.join(work, `contacts-${rows}-half.csv`);
   const bytes = await writeContactsCsv(file, rows);
-  await writeContactsCsv(half, Math.floor(rows / 2)); // the same first half: what the half-full table holds
+  await writeHalfFullCsv(half, rows);
   console.error(`\n# ${rows.toLocaleString('en-US')} rows (${(bytes / 1e6).toFixed(1)} MB)`);
+  const refs = [await referenceRound(url, file, half, logRef)];
 
-  const rawMs = await rawCopy(url, file);
-  console.error(`raw COPY            ${fmt(rawMs)}`);
-  await prepareHalfFull(url, half);
-  const sqlMs = await sqlMerge(url, file);
-  console.error(`SQL merge           ${fmt(sqlMs)}`);
-  await prepareHalfFull(url, half);
-  const sqlEventsMs = await sqlMerge(url, file, true);
-  console.error(`SQL merge + events  ${fmt(sqlEventsMs)}`);
-
+  const service: ServiceResult[] = [];
   const svc = new ServiceBench(url);
   await svc.start();
   try {
     const empty = await svc.organization();
     const halfFull = await svc.organization(half);
-    const service: ServiceResult[] = [];
     const wanted = new Set(values.scenarios!.split(','));
     for (const [key, name, client, action] of [
       ['empty', 'merge into empty', empty, 'merge'],
@@ -76,14 +79,26 @@ async function benchSize(rows: number): Promise<SizeResult> {
     ] as const) {
       if (!wanted.has(key)) continue;
       const r = await svc.run(name, client, file, action);
-      console.error(`service ${name.padEnd(22)} ${fmt(r.ms)}  worker peak ${r.workerPeakMb} MB  ${r.status}`);
+      console.error(`service ${name.padEnd(22)} ${fmt(r.ms)}  worker peak ${r.workerPeakMb} MB  ${r.status}  ${stats(r)}`);
+      console.error(`  phases (ms): ${phases(r)}`);
       service.push(r);
     }
-    return { rows, bytes, rawMs, sqlMs, sqlEventsMs, service };
   } finally {
     await svc.stop();
   }
+  if (Number(values.rounds) >= 2) {
+    console.error('# the references again, after the service');
+    refs.push(await referenceRound(url, file, half, logRef));
+  }
+  return { rows, bytes, refs, service };
 }
+
+function stats(s: ServiceResult): string {
+  const n = (k: string) => (s.stats[k] ?? 0).toLocaleString('en-US');
+  return `created ${n('created')}, updated ${n('updated')}, unchanged ${n('unchanged')}, duplicates ${n('duplicates')}, errors ${n('errors')}, events ${n('events')}`;
+}
+
+const phases = (s: ServiceResult) => Object.entries(s.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ');
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -98,19 +113,44 @@ function machine(): string {
 
 function report(results: SizeResult[], embedded: EmbeddedResult | null): string {
   const lines: string[] = [];
-  lines.push(`Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, '');
-  lines.push('| rows | system | wall time | rows/s | × raw COPY | × SQL merge | worker peak RSS | per phase (ms) |');
-  lines.push('|---:|---|---:|---:|---:|---:|---:|---|');
+  const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  lines.push(`Machine: ${machine()}`, `Date: ${new Date().toISOString()}`, `Load average (1, 5, 15 min) at start: ${load(loadAtStart)}; at end: ${load(os.loadavg())}`, '');
+  lines.push(
+    'Reference times are the mean of the rounds (each round in brackets: before the service, after it). The service\'s ratio to each reference is its time over that mean.',
+    '',
+  );
+  lines.push(
+    '| rows | system | wall time | rows/s | × raw COPY | × SQL merge | × SQL merge + events | × hand-written | × hand-written + events | peak RSS | rows created / updated / unchanged / duplicates / errors | per phase (ms) |',
+  );
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const r of results) {
-    lines.push(`| ${r.rows.toLocaleString('en-US')} | raw COPY | ${fmt(r.rawMs)} | ${rate(r.rows, r.rawMs)} | 1.00 | | | |`);
-    lines.push(`| | SQL merge (COPY + INSERT … ON CONFLICT into half-full) | ${fmt(r.sqlMs)} | ${rate(r.rows, r.sqlMs)} | ${(r.sqlMs / r.rawMs).toFixed(2)} | 1.00 | | |`);
-    lines.push(
-      `| | SQL merge + one event per change (before/after JSON, SPEC §7) | ${fmt(r.sqlEventsMs)} | ${rate(r.rows, r.sqlEventsMs)} | ${(r.sqlEventsMs / r.rawMs).toFixed(2)} | ${(r.sqlEventsMs / r.sqlMs).toFixed(2)} | | |`,
-    );
-    for (const s of r.service) {
-      const phases = Object.entries(s.phasesMs).map(([k, v]) => `${k} ${v}`).join(', ');
+    const mean = (f: (x: ReferenceRound) => number) => r.refs.reduce((a, x) => a + f(x), 0) / r.refs.length;
+    const each = (f: (x: ReferenceRound) => number) => (r.refs.length > 1 ? ` (${r.refs.map((x) => (f(x) / 1000).toFixed(2)).join(', ')})` : '');
+    const refs: [string, (x: ReferenceRound) => number][] = [
+      ['raw COPY', (x) => x.rawMs],
+      ['SQL merge (COPY + INSERT … ON CONFLICT into half-full)', (x) => x.sqlMs],
+      ['SQL merge + one event per change (before/after JSON, SPEC §7)', (x) => x.sqlEventsMs],
+      ['hand-written importer (csv-parse → zod → COPY → resolve codes → upsert)', (x) => x.hand.ms],
+      ['hand-written importer + one event per change', (x) => x.handEvents.ms],
+    ];
+    const means = refs.map(([, f]) => mean(f));
+    const ratios = (ms: number, upTo: number) =>
+      means.map((m, i) => (i <= upTo ? (ms / m).toFixed(2) : '')).join(' | ');
+    const handNote = (f: (x: ReferenceRound) => HandWrittenResult) => {
+      const h = f(r.refs[0]!);
+      const n = (v: number) => v.toLocaleString('en-US');
+      return [`${Math.max(...r.refs.map((x) => f(x).peakRssMb))} MB`, `${n(h.created)} / ${n(h.updated)} / ${n(h.unchanged)} / – (last row wins) / ${n(h.rejected)}`];
+    };
+    refs.forEach(([name, f], i) => {
+      const extra = i === 3 ? handNote((x) => x.hand) : i === 4 ? handNote((x) => x.handEvents) : ['', ''];
       lines.push(
-        `| | service: ${s.scenario} | ${fmt(s.ms)} | ${rate(r.rows, s.ms)} | ${(s.ms / r.rawMs).toFixed(2)} | ${(s.ms / r.sqlMs).toFixed(2)} | ${s.workerPeakMb} MB | ${phases} |`,
+        `| ${i === 0 ? r.rows.toLocaleString('en-US') : ''} | ${name} | ${fmt(means[i]!)}${each(f)} | ${rate(r.rows, means[i]!)} | ${ratios(means[i]!, Math.min(i, 0))} | ${extra[0]} | ${extra[1]} | |`,
+      );
+    });
+    for (const s of r.service) {
+      const st = (k: string) => (s.stats[k] ?? 0).toLocaleString('en-US');
+      lines.push(
+        `| | **service: ${s.scenario}** | ${fmt(s.ms)} | ${rate(r.rows, s.ms)} | ${ratios(s.ms, 4)} | ${s.workerPeakMb} MB (worker) | ${st('created')} / ${st('updated')} / ${st('unchanged')} / ${st('duplicates')} / ${st('errors')} | ${phases(s)} |`,
       );
     }
   }
