@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type ReadLimits } from './files/row-source.js';
 import { parseSigningKeys } from './storage/signed-urls.js';
 
 // Environment → one frozen, typed object. Every default lives here, and a bad variable fails
@@ -52,6 +53,12 @@ const EnvSchema = z.object({
   S3_PREFIX: z.string().optional(),
   DEMO_ORG: z.enum(['true', 'false']).default('true'),
   RATE_LIMIT_PER_MINUTE: int(1200),
+  // Reader limits (src/files/row-source.ts): each reader works within these whatever the file says.
+  XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxXlsxSharedStrings),
+  XLSX_MAX_SHARED_STRING_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxXlsxSharedStringBytes),
+  MAX_COLUMNS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxColumns),
+  MAX_CELL_CHARS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxCellChars),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).default(DEFAULT_LIMITS.maxJsonDepth),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -69,6 +76,8 @@ export interface Config {
     uploadMaxBytes: number;
     massDeleteMaxRatio: number;
   };
+  /** What the file readers may spend on one file (see ReadLimits). */
+  fileLimits: ReadLimits;
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
   batchRows?: number;
   worker: {
@@ -117,6 +126,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       syncMaxBytes: e.SYNC_MAX_BYTES,
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
       massDeleteMaxRatio: e.MASS_DELETE_MAX_RATIO,
+    },
+    fileLimits: {
+      maxXlsxSharedStrings: e.XLSX_MAX_SHARED_STRINGS,
+      maxXlsxSharedStringBytes: e.XLSX_MAX_SHARED_STRING_BYTES,
+      maxColumns: e.MAX_COLUMNS,
+      maxCellChars: e.MAX_CELL_CHARS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
     },
     ttl: {
       uploadUrlSeconds: e.UPLOAD_URL_TTL_SECONDS,
