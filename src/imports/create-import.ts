@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
-import { FileReadError } from '../files/index.js';
+import { FileReadError, parseDataUrl } from '../files/index.js';
 import { newId } from '../ids.js';
 import { failImport } from '../pipeline/run-import.js';
 import { preparsing } from '../pipeline/preparsing.js';
@@ -15,7 +15,8 @@ import { checkGivenMapping, ColumnMapper } from './column-mapping.js';
 import type { CreateImportBody } from './create-import-body.js';
 import { completePhase, findImportById, insertImport, markPhaseRunning, refreshStats, type NewImport } from './import-store.js';
 import { EMPTY_STATS } from './import-types.js';
-import { readSyncRows, type SyncRows } from './sync-rows.js';
+import { isZipFile, queueInlineFile } from './queue-inline-file.js';
+import { checkSyncBytes, readSyncRows, sha256, type SyncRows } from './sync-rows.js';
 
 // POST /v1/imports. Sync imports run prevalidation and preparsing here, inside one transaction
 // with the import's creation, and are answered `queued` (or `failed` when the data is
@@ -84,7 +85,20 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
 
   let input: SyncRows;
   try {
-    input = await readSyncRows(body.data!, deps.config.limits);
+    // An inline XLSX goes the async way: stored, and read by the worker (queue-inline-file.ts).
+    if (typeof body.data === 'string' && deps.storage) {
+      const bytes = parseDataUrl(body.data);
+      if (isZipFile(bytes)) {
+        checkSyncBytes(bytes.length, deps.config.limits);
+        base.checksum = sha256(bytes);
+        if (base.expected_checksum && base.expected_checksum !== base.checksum) {
+          return createFailed(deps, base, new ImportFailure('checksum_mismatch'));
+        }
+        await queueInlineFile({ ...deps, storage: deps.storage }, base, bytes);
+        return { id: base.id, queued: true };
+      }
+    }
+    input = await readSyncRows(body.data!, deps.config.limits, deps.config.fileLimits);
   } catch (err) {
     if (err instanceof FileReadError) return createFailed(deps, base, new ImportFailure(err.code, err.message));
     throw err;
