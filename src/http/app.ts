@@ -44,7 +44,19 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     // Sync imports carry their rows in the body; base64 inflates a file by 4/3.
     bodyLimit: Math.ceil(config.limits.syncMaxBytes * 1.4) + 64 * 1024,
-    trustProxy: true,
+    // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (default: none), so a
+    // client cannot pick its rate-limit bucket or the origin of the URLs it is handed.
+    trustProxy: config.trustProxy as boolean | string,
+    // Slow clients (slow-loris) must not hold connections: the header, then the whole request,
+    // must arrive in time; idle sockets and keep-alive connections are closed.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      // How often Node checks the two time-outs above (default 30 s would let them overrun).
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.js';
 import { PARSE_ERROR_KEY } from '../files/index.js';
+import { setOwn } from '../files/header-row.js';
+import { unstorableText } from '../resources/fields.js';
 import type { ColumnMapper } from '../imports/column-mapping.js';
 import { ID_FIELD, rowSchema, type ResourceDefinition } from '../resources/resource.js';
 import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, type RowError, type StagedRow } from './working-rows.js';
@@ -111,7 +113,8 @@ function identityKeys(def: ResourceDefinition, sources: readonly string[], given
     if (typeof v !== 'string' && typeof v !== 'number') continue;
     const normalise = def.fields[k]?.normalise ?? ((s: string) => s.trim());
     const n = normalise(String(v));
-    if (n !== '') keys[k] = n;
+    // A value jsonb cannot hold names nothing; its row is invalid anyway (fields.ts says why).
+    if (n !== '' && unstorableText(n) === undefined) keys[k] = n;
   }
   return keys;
 }
@@ -140,7 +143,8 @@ function cleanValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cleanValue);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[cleanString(k)] = cleanValue(x);
+    // setOwn: a "__proto__" key is kept as data (plain assignment would set the prototype).
+    for (const [k, x] of Object.entries(v)) setOwn(out, cleanString(k), cleanValue(x));
     return out;
   }
   return v;
