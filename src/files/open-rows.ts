@@ -35,10 +35,10 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
         opened = await (await import('./xlsx/xlsx-reader.js')).openXlsx(source, effective);
         break;
       case 'json':
-        opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars);
+        opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars, effective.maxJsonDepth);
         break;
       case 'ndjson':
-        opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars);
+        opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars, effective.maxJsonDepth);
         break;
       case 'csv':
         opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars);

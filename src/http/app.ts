@@ -14,6 +14,8 @@ import { AppError, toHttpError } from '../errors.js';
 import { loadSigningKeys } from '../storage/load-signing-keys.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
+import { DEFAULT_LIMITS } from '../files/row-source.js';
+import { registerJsonBody } from './json-body.js';
 import { registerRateLimit } from './rate-limit.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
@@ -61,6 +63,8 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // A body is {…, data: [ {row} ]}: two levels above each row's own MAX_JSON_DEPTH.
+  registerJsonBody(app, (config.fileLimits.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth) + 2);
   await registerRateLimit(app, config.rateLimitPerMinute);
   await app.register(swagger, {
     openapi: {
@@ -86,6 +90,13 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => {
     const mapped = toHttpError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`));
     void reply.status(404).send(mapped.body);
+  });
+
+  // A NUL in the URL (an id, a query value) would reach PostgreSQL, which cannot store it.
+  app.addHook('onRequest', async (req) => {
+    if (/%00/i.test(req.url) || req.url.includes('\u0000')) {
+      throw new AppError('invalid_request', 'The URL contains a NUL character (%00); ids and query values cannot contain it.');
+    }
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -41,7 +41,8 @@ export interface Created {
   queued: boolean;
 }
 
-export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody): Promise<Created> {
+/** `rawData`: the text of `data` as sent (its checksum is over those bytes), when known. */
+export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody, rawData?: string): Promise<Created> {
   const def = getResource(body.resource);
   if (body.column_mapping) checkGivenMapping(def, body.column_mapping);
   if (body.upload_mode === 'sync' && body.data === undefined) {
@@ -98,7 +99,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
         return { id: base.id, queued: true };
       }
     }
-    input = await readSyncRows(body.data!, deps.config.limits, deps.config.fileLimits);
+    input = await readSyncRows(body.data!, deps.config.limits, deps.config.fileLimits, rawData);
   } catch (err) {
     if (err instanceof FileReadError) return createFailed(deps, base, new ImportFailure(err.code, err.message));
     throw err;

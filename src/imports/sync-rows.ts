@@ -33,10 +33,15 @@ export function checkSyncBytes(bytes: number, limits: SyncLimits): void {
   if (bytes > limits.syncMaxBytes) throw tooLarge(`The file (${bytes} bytes)`, limits);
 }
 
-export async function readSyncRows(data: unknown[] | string, limits: SyncLimits, fileLimits: ReadLimits = {}): Promise<SyncRows> {
+/**
+ * `rawData`: the JSON text of an array `data` exactly as the client sent it; the checksum is over
+ * its bytes (SPEC: "of the data as received"). Without it (a caller that has only the parsed
+ * value), the value is serialised again.
+ */
+export async function readSyncRows(data: unknown[] | string, limits: SyncLimits, fileLimits: ReadLimits = {}, rawData?: string): Promise<SyncRows> {
   if (Array.isArray(data)) {
     if (data.length > limits.syncMaxRows) throw tooLarge(`data has ${data.length} rows and`, limits);
-    const json = JSON.stringify(data);
+    const json = rawData ?? JSON.stringify(data);
     if (Buffer.byteLength(json) > limits.syncMaxBytes) throw tooLarge('data', limits);
     const headers = new Set<string>();
     const rows = data.map((v, i): SourceRow => {
