@@ -86,17 +86,20 @@ describe('CSV: records and row numbers', () => {
     expect(rows[0]?.values).toEqual({ name: 'Al', height: '5\'10"' });
   });
 
-  it('flags a never-closed quote on the row where it starts', async () => {
-    const { rows } = await readAll('a,b\n1,2\n3,"oops\n4,5\n');
-    expect(rows[0]).toEqual({ row: 1, values: { a: '1', b: '2' } });
-    expect(rows[1]?.row).toBe(2);
-    expect(rows[1]?.values.__parse_error).toMatch(/never closed/);
-    expect(rows).toHaveLength(2);
+  it('issue 18 item 8: a never-closed quote fails the file, naming the line where it opened', async () => {
+    // Before, the rest of the file became one cell of one row and the import completed.
+    const { rows, error } = await readUntilError(Buffer.from('a,b\n1,2\n3,"oops\n4,5\n'));
+    expect(rows).toEqual([{ row: 1, values: { a: '1', b: '2' } }]);
+    expectFileReadError(error, 'unreadable_file', /^A quoted field opened on line 3 is never closed/);
+    // Lines inside earlier quoted fields count: the quote below opens on line 5.
+    const later = await readUntilError(Buffer.from('a,b\n"x\ny",1\n2,2\n3,"oops\n4,5\n'));
+    expectFileReadError(later.error, 'unreadable_file', /^A quoted field opened on line 5 is never closed/);
   });
 
   it('flags a stray quote inside a quoted field', async () => {
-    const { rows } = await readAll('a,b\n"x"y,2\n');
+    const { rows } = await readAll('a,b\n"x"y",2\n3,4\n');
     expect(rows[0]?.values.__parse_error).toMatch(/stray "/);
+    expect(rows[1]).toEqual({ row: 2, values: { a: '3', b: '4' } });
   });
 
   it('fails mid-stream, after the rows before it, when a record exceeds maxRecordChars', async () => {
@@ -104,7 +107,7 @@ describe('CSV: records and row numbers', () => {
     const text = `a,b\n${good}\n1,"never closed${' x'.repeat(50_000)}`;
     const { rows, error } = await readUntilError(Buffer.from(text), { maxRecordChars: 10_000 });
     expect(rows).toHaveLength(2000);
-    expectFileReadError(error, 'unreadable_file', 'Row 2001 is longer than 10000 characters; a quoted field is probably never closed.');
+    expectFileReadError(error, 'unreadable_file', 'Row 2001 (from line 2002) is longer than 10000 characters; a quoted field is probably never closed.');
   });
 });
 
@@ -201,6 +204,6 @@ describe('CSV: headers', () => {
   });
 
   it('rejects a header row with an unclosed quote', async () => {
-    expectFileReadError(await openError('"a,b\n1,2\n'), 'invalid_header', /^The header row is malformed: A quoted field is never closed/);
+    expectFileReadError(await openError('"a,b\n1,2\n'), 'unreadable_file', /^A quoted field opened on line 1 is never closed/);
   });
 });
