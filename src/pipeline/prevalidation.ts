@@ -54,8 +54,11 @@ export function createPrevalidator(opts: {
     const parseError = raw.__parse_error;
     if (typeof parseError === 'string') delete raw.__parse_error;
     const given: Record<string, unknown> = {};
-    for (const header of Object.keys(raw)) {
-      const value = raw[header];
+    // Fields are validated from the values as read, not from `raw` (made storable): a NUL or a
+    // lone surrogate in a field is that field's row error, never silently dropped or replaced.
+    for (const header of Object.keys(src.values)) {
+      if (header === PARSE_ERROR_KEY) continue;
+      const value = src.values[header];
       const field = mapper.fieldOf(header);
       if (field === null || value === undefined) continue;
       if (typeof value === 'string' && value.trim() === '') continue; // an empty cell is "not given"

@@ -6,7 +6,7 @@ import type { ByteSource } from '../byte-source.js';
 import { FileReadError } from '../file-read-error.js';
 import { cellsToValues, isBlankCell, normaliseHeaders } from '../header-row.js';
 import { PARSE_ERROR_KEY, type OpenedRows, type SourceRow } from '../row-source.js';
-import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { decodeText, hasReplacement, REPLACED_BYTES_MESSAGE, type DecodeReport, type TextEncodingName } from '../text-encoding.js';
 import { detectDialect } from './csv-dialect.js';
 import { csvRecords, type CsvRecord } from './csv-records.js';
 
@@ -18,7 +18,8 @@ export async function openCsv(
 ): Promise<OpenedRows> {
   let headerIndex = 0;
   const describe = (i: number): string => (headerIndex > 0 ? `Row ${i - headerIndex}` : 'The header row');
-  const records = csvRecords(decodeText(source.chunks(), encoding), detectDialect(prefixText), maxRecordChars, describe);
+  const decoded: DecodeReport = { replaced: false };
+  const records = csvRecords(decodeText(source.chunks(), encoding, decoded), detectDialect(prefixText), maxRecordChars, describe);
 
   let header: CsvRecord | undefined;
   for (;;) {
@@ -43,6 +44,7 @@ export async function openCsv(
         const values = cellsToValues(headers, record.cells);
         // A quoting problem explains any cell-count problem, so it wins.
         if (record.error !== undefined) values[PARSE_ERROR_KEY] = record.error;
+        else if (decoded.replaced && record.cells.some((c) => hasReplacement(decoded, c))) values[PARSE_ERROR_KEY] = REPLACED_BYTES_MESSAGE;
         yield { row: record.index - headerIndex, values };
       }
     } finally {

@@ -9,7 +9,7 @@ import StreamArray from 'stream-json/streamers/StreamArray.js';
 import type { ByteSource } from '../byte-source.js';
 import { FileReadError } from '../file-read-error.js';
 import type { OpenedRows } from '../row-source.js';
-import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { decodeText, REPLACED_BYTES_MESSAGE, type DecodeReport, type TextEncodingName } from '../text-encoding.js';
 import { JsonDepthScanner } from './json-depth.js';
 import { openJsonRecords, type JsonRecord } from './json-rows.js';
 
@@ -19,13 +19,15 @@ import { openJsonRecords, type JsonRecord } from './json-rows.js';
 const SLICE_CHARS = 1024;
 
 export function openJsonArray(source: ByteSource, encoding: TextEncodingName, maxRecordChars: number, maxDepth: number): Promise<OpenedRows> {
-  return openJsonRecords(elements(decodeText(source.chunks(), encoding), maxRecordChars, maxDepth));
+  const decoded: DecodeReport = { replaced: false };
+  return openJsonRecords(elements(decodeText(source.chunks(), encoding, decoded), maxRecordChars, maxDepth, decoded));
 }
 
 async function* elements(
   text: AsyncIterable<string>,
   maxRecordChars: number,
   maxDepth: number,
+  decoded: DecodeReport,
 ): AsyncGenerator<JsonRecord & { label: string }> {
   const fed = { bytes: 0, charsSinceElement: 0 };
   // The array itself is level 1, so an element may reach maxDepth + 1. Deeper fails the file:
@@ -87,7 +89,9 @@ async function* elements(
     for await (const item of array as AsyncIterable<{ key: number; value: unknown }>) {
       fed.charsSinceElement = 0;
       const row = item.key + 1;
-      yield { row, label: `Element ${row}`, value: item.value };
+      const label = `Element ${row}`;
+      if (decoded.replaced && holdsReplacement(item.value)) yield { row, label, problem: `${label}: ${REPLACED_BYTES_MESSAGE}` };
+      else yield { row, label, value: item.value };
     }
   } catch (err) {
     fail(err); // the array stream itself failed (e.g. the top level is not an array)
@@ -100,6 +104,23 @@ async function* elements(
   const { error, atByte } = failure;
   if (sourceError !== undefined) throw sourceError;
   throw new FileReadError('unreadable_file', `Invalid JSON near byte ${atByte}: ${explain(error)}`, { cause: error });
+}
+
+/** Whether any string (or key) in `value` holds U+FFFD; iterative (the depth is already bounded). */
+function holdsReplacement(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\uFFFD')) return true;
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\uFFFD')) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
 }
 
 /**

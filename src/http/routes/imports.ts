@@ -20,7 +20,12 @@ const RowErrorView = z.object({
   code: z.string(),
   field: z.string().nullable(),
   message: z.string(),
-  data: z.record(z.string(), z.unknown()).nullable(),
+  // Passed through as stored: z.record would rebuild the object by assignment and drop a
+  // "__proto__" column, and `data` must be the row as uploaded (issue 18 item 8).
+  data: z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && !Array.isArray(v), 'an object')
+    .nullable()
+    .meta({ type: 'object', additionalProperties: true }),
 });
 
 const GetQuery = z.object({
