@@ -41,7 +41,7 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
         opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars, effective.maxJsonDepth);
         break;
       case 'csv':
-        opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars);
+        opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars, effective);
         break;
     }
     return owningRowSource(sniffed.format, opened, source);

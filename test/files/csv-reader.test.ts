@@ -167,12 +167,13 @@ describe('CSV: encodings', () => {
     expect(rows.map((r) => r.values.b)).toEqual(['é', 'ü']);
   });
 
-  it('decides the encoding from the first 64 KiB; a bad byte later becomes U+FFFD in that cell only', async () => {
+  it('decides the encoding from the first 64 KiB; a bad byte later becomes U+FFFD in that cell only, and a parse error for its row (issue 18 item 8)', async () => {
     const filler = Array.from({ length: 10_000 }, (_, i) => `row${i},ok`).join('\n');
     const bytes = Buffer.concat([Buffer.from(`a,b\n${filler}\nlast,caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
     const { rows } = await readAll(bytes);
     expect(rows).toHaveLength(10_001);
-    expect(rows[10_000]?.values).toEqual({ a: 'last', b: 'caf\uFFFD' });
+    expect(rows[10_000]?.values).toEqual({ a: 'last', b: 'caf\uFFFD', __parse_error: expect.stringMatching(/not valid in the file's encoding/) });
+    expect(rows[9_999]?.values).toEqual({ a: 'row9999', b: 'ok' });
   });
 });
 
@@ -205,5 +206,18 @@ describe('CSV: headers', () => {
 
   it('rejects a header row with an unclosed quote', async () => {
     expectFileReadError(await openError('"a,b\n1,2\n'), 'unreadable_file', /^A quoted field opened on line 1 is never closed/);
+  });
+});
+
+describe('issue 18 item 1: CSV column count and cell size limits', () => {
+  it('refuses a header with more columns than maxColumns, naming the limit', async () => {
+    const header = Array.from({ length: 11 }, (_, i) => `h${i}`).join(',');
+    expectFileReadError(await openError(`${header}\n1\n`, { maxColumns: 10 }), 'unreadable_file', /11 columns; at most 10 .*MAX_COLUMNS/);
+  });
+
+  it('a cell longer than maxCellChars is a parse error for its row only', async () => {
+    const { rows } = await readAll(`a,b\n1,${'x'.repeat(101)}\n2,ok\n`, { maxCellChars: 100 });
+    expect(rows[0]?.values.__parse_error).toMatch(/Column 2 is longer than 100 characters \(the limit MAX_CELL_CHARS\)/);
+    expect(rows[1]).toEqual({ row: 2, values: { a: '2', b: 'ok' } });
   });
 });

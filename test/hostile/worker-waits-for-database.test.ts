@@ -47,7 +47,7 @@ withServer('issue 18 item 9: a worker started while PostgreSQL is down waits for
       });
       expect(created.statusCode).toBe(201);
       const api = app;
-      const imp = await until('the import to complete', async () => {
+      const imp = await until<{ stats: Record<string, number> }>('the import to complete', async () => {
         const res = await api.inject({ method: 'GET', url: `/v1/imports/${created.json().id}`, headers: { authorization: `Bearer ${key}` } });
         return res.json().status === 'completed' ? res.json() : null;
       }, 60_000, 200);
