@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type ReadLimits } from './files/row-source.js';
 import { parseSigningKeys } from './storage/signed-urls.js';
 
 // Environment → one frozen, typed object. Every default lives here, and a bad variable fails
@@ -55,6 +56,24 @@ const EnvSchema = z.object({
   S3_PREFIX: z.string().optional(),
   DEMO_ORG: z.enum(['true', 'false']).default('true'),
   RATE_LIMIT_PER_MINUTE: int(1200),
+  // Reader limits (src/files/row-source.ts): each reader works within these whatever the file says.
+  XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxXlsxSharedStrings),
+  XLSX_MAX_SHARED_STRING_BYTES: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxXlsxSharedStringBytes),
+  MAX_COLUMNS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxColumns),
+  MAX_CELL_CHARS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxCellChars),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).default(DEFAULT_LIMITS.maxJsonDepth),
+  // Which proxies' X-Forwarded-For / -Proto / -Host are believed: unset or "false" none,
+  // "true" any (only when nothing but a proxy can reach the port), a hop count, or addresses/CIDRs.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, 'true, false, a hop count, or comma-separated addresses/CIDRs')
+    .optional(),
+  // HTTP time-outs (slow clients must not hold connections): the whole header, the whole
+  // request with its body, an idle keep-alive connection, any socket without traffic.
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(10),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(120),
+  KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
+  IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(60),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -72,6 +91,8 @@ export interface Config {
     uploadMaxBytes: number;
     massDeleteMaxRatio: number;
   };
+  /** What the file readers may spend on one file (see ReadLimits). */
+  fileLimits: ReadLimits;
   ttl: { uploadUrlSeconds: number; downloadUrlSeconds: number; retentionDays: number };
   batchRows?: number;
   worker: {
@@ -91,9 +112,19 @@ export interface Config {
   demoOrg: boolean;
   /** Requests per minute per API key (per client IP without one); 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Fastify's trustProxy: false (default), true, a hop count, or addresses/CIDRs. */
+  trustProxy: boolean | number | string;
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; idleTimeoutMs: number };
 }
 
 export class ConfigError extends Error {}
+
+function parseTrustProxy(v: string | undefined): boolean | number | string {
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((a) => a.trim()).join(',');
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
@@ -123,6 +154,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       uploadMaxBytes: e.UPLOAD_MAX_BYTES,
       massDeleteMaxRatio: e.MASS_DELETE_MAX_RATIO,
     },
+    fileLimits: {
+      maxXlsxSharedStrings: e.XLSX_MAX_SHARED_STRINGS,
+      maxXlsxSharedStringBytes: e.XLSX_MAX_SHARED_STRING_BYTES,
+      maxColumns: e.MAX_COLUMNS,
+      maxCellChars: e.MAX_CELL_CHARS,
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+    },
     ttl: {
       uploadUrlSeconds: e.UPLOAD_URL_TTL_SECONDS,
       downloadUrlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
@@ -150,6 +188,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     demoOrg: e.DEMO_ORG === 'true',
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    http: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.IDLE_TIMEOUT_SECONDS * 1000,
+    },
     ...overrides,
   };
   return Object.freeze(config);

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
+import { openWhenReachable, type WaitLog } from './db/wait-for-database.js';
 import { storageFromConfig } from './storage/from-config.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
 import { Runner } from './worker/runner.js';
@@ -19,16 +20,24 @@ export function createLogger(config: Readonly<Config>) {
   return pino({ level: config.logLevel });
 }
 
-async function openMigrated(config: Readonly<Config>): Promise<Db> {
-  const db = await openDb(config);
-  await migrate(db);
-  return db;
+async function openMigrated(config: Readonly<Config>, log: WaitLog): Promise<Db> {
+  // A PostgreSQL server may not be up yet: wait for it (see wait-for-database.ts).
+  return openWhenReachable(async () => {
+    const db = await openDb(config);
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+    return db;
+  }, log);
 }
 
 /** API server (and, unless RUN_WORKER=false, the worker in the same process). */
 export async function serve(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config);
+  const db = await openMigrated(config, log);
   if (config.demoOrg && (await countOrganizations(db)) === 0) {
     const demo = await createOrganizationWithKey(db, 'Demo organization');
     log.info(demo, 'created a demo organization');
@@ -57,7 +66,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
 /** A worker process alone (`npm run worker`). */
 export async function work(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config);
+  const db = await openMigrated(config, log);
   const runner = new Runner({ db, config, storage: storageFromConfig(config), log });
   runner.start();
   log.info({ worker: runner.id }, 'worker started');

@@ -35,13 +35,13 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
         opened = await (await import('./xlsx/xlsx-reader.js')).openXlsx(source, effective);
         break;
       case 'json':
-        opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars);
+        opened = await openJsonArray(source, sniffed.encoding, effective.maxRecordChars, effective.maxJsonDepth);
         break;
       case 'ndjson':
-        opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars);
+        opened = await openNdjson(source, sniffed.encoding, effective.maxRecordChars, effective.maxJsonDepth);
         break;
       case 'csv':
-        opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars);
+        opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars, effective);
         break;
     }
     return owningRowSource(sniffed.format, opened, source);

@@ -51,12 +51,27 @@ export interface ReadLimits {
    * Default 16 Mi characters.
    */
   maxRecordChars?: number;
+  /** Entries of an XLSX shared-strings table. Default 2 Mi. */
+  maxXlsxSharedStrings?: number;
+  /** UTF-8 bytes of text in an XLSX shared-strings table. Default 64 MiB. */
+  maxXlsxSharedStringBytes?: number;
+  /** Columns a file may have (header cells, or any cell of an XLSX sheet). Default 1 000. */
+  maxColumns?: number;
+  /** Characters in one cell: longer is a row error (XLSX: a longer XML run fails the file). Default 64 Ki. */
+  maxCellChars?: number;
+  /** Nesting of arrays/objects in a JSON or NDJSON value (a row is depth 1). Default 64. */
+  maxJsonDepth?: number;
 }
 
 export const DEFAULT_LIMITS: Required<ReadLimits> = {
   maxXlsxUncompressedBytes: 1024 * 1024 * 1024,
   maxXlsxEntries: 10_000,
   maxRecordChars: 16 * 1024 * 1024,
+  maxXlsxSharedStrings: 2 * 1024 * 1024,
+  maxXlsxSharedStringBytes: 64 * 1024 * 1024,
+  maxColumns: 1_000,
+  maxCellChars: 64 * 1024,
+  maxJsonDepth: 64,
 };
 
 /** Key under which a row's problem is reported in `values`. */

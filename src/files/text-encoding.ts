@@ -26,22 +26,49 @@ export function decodePrefix(prefix: Buffer, encoding: TextEncodingName): string
   return new TextDecoder(encoding).decode(prefix, { stream: true });
 }
 
+/** Set by decodeText once it has replaced invalid bytes (readers then check rows for U+FFFD). */
+export interface DecodeReport {
+  replaced: boolean;
+}
+
+export const REPLACED_BYTES_MESSAGE =
+  'Contains bytes that are not valid in the file\'s encoding (shown as \uFFFD); save the file as UTF-8 and upload it again';
+
+/** Whether a row's text holds a replacement character, once the decoder has made any. */
+export function hasReplacement(report: DecodeReport | undefined, text: string): boolean {
+  return report?.replaced === true && text.includes('\uFFFD');
+}
+
+const REPLACEMENT_UTF8 = Buffer.from('\uFFFD', 'utf8');
+const REPLACEMENT_UTF16LE = Buffer.from('\uFFFD', 'utf16le');
+
+function count(haystack: string | Buffer, needle: string | Buffer): number {
+  let n = 0;
+  for (let i = haystack.indexOf(needle as never); i >= 0; i = haystack.indexOf(needle as never, i + 1)) n++;
+  return n;
+}
+
 /**
  * Streams text out of bytes. A BOM is dropped. Bytes that are invalid in the detected encoding
  * (a stray Windows-1252 byte deep into an otherwise UTF-8 file) become U+FFFD rather than
- * failing the file: the affected cell is visibly wrong, every other row still imports.
+ * failing the file, and `report.replaced` is set: the readers then give each row holding a
+ * U+FFFD a parse error (REPLACED_BYTES_MESSAGE), so the damage is reported, never imported.
  */
-export async function* decodeText(chunks: AsyncIterable<Buffer>, encoding: TextEncodingName): AsyncGenerator<string> {
+export async function* decodeText(chunks: AsyncIterable<Buffer>, encoding: TextEncodingName, report?: DecodeReport): AsyncGenerator<string> {
   if (encoding === 'windows-1252') {
     for await (const chunk of chunks) yield decodeWindows1252(chunk);
     return;
   }
   const decoder = new TextDecoder(encoding);
+  const own = encoding === 'utf-8' ? REPLACEMENT_UTF8 : encoding === 'utf-16le' ? REPLACEMENT_UTF16LE : Buffer.from(REPLACEMENT_UTF16LE).swap16();
   for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
+    // More U+FFFD out than the bytes spelled in: the decoder replaced something.
+    if (report && !report.replaced && text.includes('\uFFFD') && count(text, '\uFFFD') > count(chunk, own)) report.replaced = true;
     if (text) yield text;
   }
   const tail = decoder.decode();
+  if (report && tail.includes('\uFFFD')) report.replaced = true;
   if (tail) yield tail;
 }
 

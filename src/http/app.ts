@@ -14,6 +14,8 @@ import { AppError, toHttpError } from '../errors.js';
 import { loadSigningKeys } from '../storage/load-signing-keys.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
+import { DEFAULT_LIMITS } from '../files/row-source.js';
+import { registerJsonBody } from './json-body.js';
 import { registerRateLimit } from './rate-limit.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
@@ -44,11 +46,25 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     // Sync imports carry their rows in the body; base64 inflates a file by 4/3.
     bodyLimit: Math.ceil(config.limits.syncMaxBytes * 1.4) + 64 * 1024,
-    trustProxy: true,
+    // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (default: none), so a
+    // client cannot pick its rate-limit bucket or the origin of the URLs it is handed.
+    trustProxy: config.trustProxy as boolean | string,
+    // Slow clients (slow-loris) must not hold connections: the header, then the whole request,
+    // must arrive in time; idle sockets and keep-alive connections are closed.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      // How often Node checks the two time-outs above (default 30 s would let them overrun).
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // A body is {…, data: [ {row} ]}: two levels above each row's own MAX_JSON_DEPTH.
+  registerJsonBody(app, (config.fileLimits.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth) + 2);
   await registerRateLimit(app, config.rateLimitPerMinute);
   await app.register(swagger, {
     openapi: {
@@ -74,6 +90,13 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => {
     const mapped = toHttpError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`));
     void reply.status(404).send(mapped.body);
+  });
+
+  // A NUL in the URL (an id, a query value) would reach PostgreSQL, which cannot store it.
+  app.addHook('onRequest', async (req) => {
+    if (/%00/i.test(req.url) || req.url.includes('\u0000')) {
+      throw new AppError('invalid_request', 'The URL contains a NUL character (%00); ids and query values cannot contain it.');
+    }
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

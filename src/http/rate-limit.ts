@@ -7,10 +7,16 @@ import { AppError } from '../errors.js';
 // upload and download URLs). The counters live in the process: with several API processes the
 // limit applies to each of them.
 
-function clientKey(req: FastifyRequest): string {
-  const auth = req.headers.authorization;
-  // A digest, not the key itself, so API keys never sit in the limiter's memory.
-  return auth ? `key:${createHash('sha256').update(auth).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
+// The scheme is case-insensitive and may be followed by any run of spaces (RFC 9110 §11.1), so
+// `Bearer  KEY` and `bearer KEY` are the same key and must share its bucket.
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
+export function clientKey(req: Pick<FastifyRequest, 'headers' | 'ip'>): string {
+  const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
+  // A digest, not the key itself, so API keys never sit in the limiter's memory. Without a
+  // key, the client's address: req.ip follows X-Forwarded-For only from trusted proxies
+  // (TRUST_PROXY), so a client cannot choose its own bucket.
+  return token ? `key:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
 }
 
 export async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {

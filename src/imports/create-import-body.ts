@@ -1,17 +1,26 @@
 import { z } from 'zod';
+import { unstorableText } from '../resources/fields.js';
 import { RESOURCE_NAMES } from '../resources/index.js';
+
+// Text PostgreSQL can store (no NUL, no lone surrogate): anything else is a 400 here rather
+// than a database error later.
+const storable = (s: z.ZodString) =>
+  s.superRefine((v, ctx) => {
+    const bad = unstorableText(v);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad });
+  });
 
 // The body of POST /v1/imports. Strict: a misspelt option is a 400 naming it, never ignored.
 export const CreateImportBody = z
   .object({
-    resource: z.string().describe(`One of: ${RESOURCE_NAMES.join(', ')} (GET /v1/resources).`),
+    resource: storable(z.string()).describe(`One of: ${RESOURCE_NAMES.join(', ')} (GET /v1/resources).`),
     action: z.enum(['merge', 'overwrite', 'delete']),
     upload_mode: z.enum(['sync', 'async']),
     duplicate_handling: z.enum(['ignore_all', 'use_first']).default('ignore_all'),
-    name: z.string().min(3).max(127).optional(),
-    location_id: z.string().min(1).optional(),
+    name: storable(z.string().min(3).max(127)).optional(),
+    location_id: storable(z.string().min(1).max(200)).optional(),
     column_mapping: z
-      .record(z.string(), z.string())
+      .record(storable(z.string()), storable(z.string()))
       .optional()
       .describe('{ field: "Column header" }; header values unique. Omit to map headers automatically.'),
     save_upload: z.boolean().default(true),

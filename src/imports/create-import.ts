@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { AppError, ImportFailure } from '../errors.js';
-import { FileReadError } from '../files/index.js';
+import { FileReadError, parseDataUrl } from '../files/index.js';
 import { newId } from '../ids.js';
 import { batchRowsFor } from '../pipeline/chunked-phase.js';
 import { completePrevalidation, createPrevalidator } from '../pipeline/prevalidation.js';
@@ -16,7 +16,8 @@ import { findImportById } from '../lifecycle/import-record.js';
 import { insertImport, type NewImport } from '../lifecycle/transitions.js';
 import type { Actor } from '../domain/actor.js';
 import { EMPTY_STATS } from '../domain/import.js';
-import { readSyncRows, type SyncRows } from './sync-rows.js';
+import { isZipFile, queueInlineFile } from './queue-inline-file.js';
+import { checkSyncBytes, readSyncRows, sha256, type SyncRows } from './sync-rows.js';
 
 // POST /v1/imports. Sync imports run prevalidation and preparsing here, inside one transaction
 // with the import's creation, and are answered `queued` (or `failed` when the data is
@@ -38,7 +39,8 @@ export interface Created {
   queued: boolean;
 }
 
-export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody): Promise<Created> {
+/** `rawData`: the text of `data` as sent (its checksum is over those bytes), when known. */
+export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody, rawData?: string): Promise<Created> {
   const def = getResource(body.resource);
   if (body.column_mapping) checkGivenMapping(def, body.column_mapping);
   if (body.upload_mode === 'sync' && body.data === undefined) {
@@ -82,7 +84,20 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
 
   let input: SyncRows;
   try {
-    input = await readSyncRows(body.data!, deps.config.limits);
+    // An inline XLSX goes the async way: stored, and read by the worker (queue-inline-file.ts).
+    if (typeof body.data === 'string') {
+      const bytes = parseDataUrl(body.data);
+      if (isZipFile(bytes)) {
+        checkSyncBytes(bytes.length, deps.config.limits);
+        base.checksum = sha256(bytes);
+        if (base.expected_checksum && base.expected_checksum !== base.checksum) {
+          return createFailed(deps, base, new ImportFailure('checksum_mismatch'));
+        }
+        await queueInlineFile(deps, base, bytes);
+        return { id: base.id, queued: true };
+      }
+    }
+    input = await readSyncRows(body.data!, deps.config.limits, deps.config.fileLimits, rawData);
   } catch (err) {
     if (err instanceof FileReadError) return createFailed(deps, base, new ImportFailure(err.code, err.message));
     throw err;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { openRows, parseDataUrl, PARSE_ERROR_KEY, type SourceRow } from '../files/index.js';
+import { openRows, parseDataUrl, PARSE_ERROR_KEY, type ReadLimits, type SourceRow } from '../files/index.js';
 
 // The rows of a sync import's `data`: an array of objects, or a base64 data URL of a file. Both
 // are bounded by the sync limits (rows and bytes) before anything is written.
@@ -27,12 +27,21 @@ function tooLarge(what: string, limits: SyncLimits): AppError {
   );
 }
 
-const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+export const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-export async function readSyncRows(data: unknown[] | string, limits: SyncLimits): Promise<SyncRows> {
+export function checkSyncBytes(bytes: number, limits: SyncLimits): void {
+  if (bytes > limits.syncMaxBytes) throw tooLarge(`The file (${bytes} bytes)`, limits);
+}
+
+/**
+ * `rawData`: the JSON text of an array `data` exactly as the client sent it; the checksum is over
+ * its bytes (SPEC: "of the data as received"). Without it (a caller that has only the parsed
+ * value), the value is serialised again.
+ */
+export async function readSyncRows(data: unknown[] | string, limits: SyncLimits, fileLimits: ReadLimits = {}, rawData?: string): Promise<SyncRows> {
   if (Array.isArray(data)) {
     if (data.length > limits.syncMaxRows) throw tooLarge(`data has ${data.length} rows and`, limits);
-    const json = JSON.stringify(data);
+    const json = rawData ?? JSON.stringify(data);
     if (Buffer.byteLength(json) > limits.syncMaxBytes) throw tooLarge('data', limits);
     const headers = new Set<string>();
     const rows = data.map((v, i): SourceRow => {
@@ -46,8 +55,8 @@ export async function readSyncRows(data: unknown[] | string, limits: SyncLimits)
     return { headers: [...headers], rows, checksum: sha256(json), format: 'json' };
   }
   const bytes = parseDataUrl(data);
-  if (bytes.length > limits.syncMaxBytes) throw tooLarge(`The file (${bytes.length} bytes)`, limits);
-  const source = await openRows(bytes);
+  checkSyncBytes(bytes.length, limits);
+  const source = await openRows(bytes, fileLimits);
   const rows: SourceRow[] = [];
   try {
     for await (const r of source.rows) {

@@ -32,6 +32,8 @@ export interface NewImport {
   save_upload: boolean;
   allow_mass_delete: boolean;
   upload_expires_at: Date | null;
+  /** Where its file is when it arrived with the request (an inline XLSX, read by the worker). */
+  file_key?: string | null;
 }
 
 /** create → requested | queued, with its seven phases pending. */
@@ -39,14 +41,14 @@ export async function insertImport(tx: Queryable, i: NewImport): Promise<void> {
   await tx.query(
     `INSERT INTO imports (id, organization_id, resource, upload_mode, action, status, duplicate_handling, name,
        location_id, created_by, updated_by, column_mapping, stats, checksum, expected_checksum, save_upload,
-       allow_mass_delete, upload_expires_at, queued_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17,
+       allow_mass_delete, upload_expires_at, file_key, queued_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17, $18,
        CASE WHEN $6 = 'queued' THEN now() END)`,
     [
       i.id, i.organization_id, i.resource, i.upload_mode, i.action, i.status, i.duplicate_handling, i.name,
       i.location_id, i.created_by, i.column_mapping ? JSON.stringify(i.column_mapping) : null,
       JSON.stringify(i.stats), i.checksum, i.expected_checksum, i.save_upload, i.allow_mass_delete,
-      i.upload_expires_at,
+      i.upload_expires_at, i.file_key ?? null,
     ],
   );
   await tx.query(

@@ -42,7 +42,7 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
 
   let source: OpenedRowSource;
   try {
-    source = await openRows(await storage.get(imp.file_key));
+    source = await openRows(await storage.get(imp.file_key), config.fileLimits);
   } catch (err) {
     throw await finalFailure(storage, imp.file_key, err);
   }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.js';
 import { PARSE_ERROR_KEY } from '../files/index.js';
+import { setOwn } from '../files/header-row.js';
+import { unstorableText } from '../resources/fields.js';
 import type { ColumnMapper } from '../resources/column-mapping.js';
 import { ID_FIELD, rowSchema, type ResourceDefinition } from '../resources/resource.js';
 import { recordFileFacts, refreshStats } from '../lifecycle/import-facts.js';
@@ -54,8 +56,11 @@ export function createPrevalidator(opts: {
     const parseError = raw.__parse_error;
     if (typeof parseError === 'string') delete raw.__parse_error;
     const given: Record<string, unknown> = {};
-    for (const header of Object.keys(raw)) {
-      const value = raw[header];
+    // Fields are validated from the values as read, not from `raw` (made storable): a NUL or a
+    // lone surrogate in a field is that field's row error, never silently dropped or replaced.
+    for (const header of Object.keys(src.values)) {
+      if (header === PARSE_ERROR_KEY) continue;
+      const value = src.values[header];
       const field = mapper.fieldOf(header);
       if (field === null || value === undefined) continue;
       if (typeof value === 'string' && value.trim() === '') continue; // an empty cell is "not given"
@@ -113,7 +118,8 @@ function identityKeys(def: ResourceDefinition, sources: readonly string[], given
     if (typeof v !== 'string' && typeof v !== 'number') continue;
     const normalise = def.fields[k]?.normalise ?? ((s: string) => s.trim());
     const n = normalise(String(v));
-    if (n !== '') keys[k] = n;
+    // A value jsonb cannot hold names nothing; its row is invalid anyway (fields.ts says why).
+    if (n !== '' && unstorableText(n) === undefined) keys[k] = n;
   }
   return keys;
 }
@@ -142,7 +148,8 @@ function cleanValue(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(cleanValue);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[cleanString(k)] = cleanValue(x);
+    // setOwn: a "__proto__" key is kept as data (plain assignment would set the prototype).
+    for (const [k, x] of Object.entries(v)) setOwn(out, cleanString(k), cleanValue(x));
     return out;
   }
   return v;

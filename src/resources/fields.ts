@@ -21,7 +21,32 @@ export interface FieldSpec {
 
 const nullable = <T extends z.ZodType>(s: T) => s.nullable();
 
-const cellString = z.union([z.string(), z.number(), z.bigint()]).transform((v) => String(v).trim());
+/**
+ * Why PostgreSQL could not store `s` as text or inside jsonb, if it could not: it has no NUL
+ * character, and text is UTF-8, which has no lone UTF-16 surrogates (they would be silently
+ * replaced by U+FFFD on the way, or refused inside jsonb).
+ */
+export function unstorableText(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'must not contain the NUL character (\\u0000)';
+  if (!s.isWellFormed()) return 'must not contain a lone UTF-16 surrogate (invalid Unicode; the text is probably damaged)';
+  return undefined;
+}
+
+// A JSON number that is a whole number past 2^53 has already lost digits when it was parsed
+// (9007199254740993 reads as …992): refused instead of stored rounded.
+const UNSAFE_INTEGER = 'is a whole number beyond 2^53 and cannot be kept exactly; send it as a string';
+
+const cellString = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+    ctx.addIssue({ code: 'custom', message: UNSAFE_INTEGER });
+    return z.NEVER;
+  }
+  const s = String(v).trim();
+  const bad = unstorableText(s);
+  if (bad === undefined) return s;
+  ctx.addIssue({ code: 'custom', message: bad });
+  return z.NEVER;
+});
 
 export function text(description: string, o: { max?: number; synonyms?: string[] } = {}): FieldSpec {
   return {
@@ -82,13 +107,22 @@ export function codeOf(allowed: ReadonlySet<string>, upper: boolean, description
 
 // Spreadsheet numbers: " 42 ", "1 234", "12.50". Thousands separators other than spaces are
 // ambiguous across locales (1,5 vs 1,500), so they are rejected rather than guessed.
+// Only decimal notation: Number() would also take "0x1F" (31), "0b11", "0o7" and "Infinity".
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER_LITERAL = /^[+-]?\d+$/;
+
 const numberCell = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const s = v.trim().replace(/\s+/g, '');
-  const n = s === '' ? NaN : Number(s);
-  if (Number.isFinite(n)) return n;
-  ctx.addIssue({ code: 'custom', message: `must be a number, got "${v}"` });
-  return z.NEVER;
+  const s = typeof v === 'number' ? '' : v.trim().replace(/\s+/g, '');
+  const n = typeof v === 'number' ? v : DECIMAL.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `must be a decimal number like 42 or 12.5, got "${String(v).slice(0, 100)}"` });
+    return z.NEVER;
+  }
+  if (Number.isInteger(n) && !Number.isSafeInteger(n) && (typeof v === 'number' || INTEGER_LITERAL.test(s))) {
+    ctx.addIssue({ code: 'custom', message: UNSAFE_INTEGER });
+    return z.NEVER;
+  }
+  return n;
 });
 
 export function nonNegativeNumber(description: string): FieldSpec {
@@ -119,10 +153,11 @@ export function date(description: string): FieldSpec {
       z.string().transform((v, ctx) => {
         const m = ISO_DATE.exec(v.trim());
         const d = m ? new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`) : null;
-        if (m && d && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`)) {
+        // Year 0000 exists in ISO 8601 (1 BC) but not in PostgreSQL's dates.
+        if (m && d && m[1] !== '0000' && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`)) {
           return `${m[1]}-${m[2]}-${m[3]}`;
         }
-        ctx.addIssue({ code: 'custom', message: `must be a date like 2024-03-31, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: `must be a date from 0001-01-01 to 9999-12-31 like 2024-03-31, got "${v.slice(0, 100)}"` });
         return z.NEVER;
       }),
     ),
@@ -135,20 +170,53 @@ export function jsonObject(description: string): FieldSpec {
   return {
     schema: nullable(
       z.union([z.record(z.string(), z.unknown()), z.string()]).transform((v, ctx) => {
-        if (typeof v !== 'string') return v;
-        try {
-          const parsed: unknown = JSON.parse(v);
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-        } catch {
-          // fall through to the issue below
+        let value: unknown = v;
+        if (typeof v === 'string') {
+          try {
+            value = JSON.parse(v);
+          } catch {
+            value = undefined;
+          }
         }
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object like {"key": "value"}' });
+        if (!value || typeof value !== 'object' || Array.isArray(value)) {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object like {"key": "value"}' });
+          return z.NEVER;
+        }
+        const bad = unstorableJson(value);
+        if (bad === undefined) return value as Record<string, unknown>;
+        ctx.addIssue({ code: 'custom', message: bad });
         return z.NEVER;
       }),
     ),
     sqlType: 'jsonb',
     description: `${description} A JSON object (in CSV: the object as JSON text).`,
   };
+}
+
+/** Levels of arrays/objects a JSON field value may nest (jsonb's own limit is far deeper, but every step in between recurses). */
+export const MAX_JSON_FIELD_DEPTH = 32;
+
+/** Why jsonb could not store `root` exactly (see unstorableText), walked without recursion. */
+function unstorableJson(root: unknown): string | undefined {
+  const stack: { v: unknown; depth: number; path: string }[] = [{ v: root, depth: 1, path: '' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      const bad = unstorableText(v);
+      if (bad) return `${path || 'value'} ${bad}`;
+    } else if (typeof v === 'number') {
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return `${path || 'value'} ${UNSAFE_INTEGER}`;
+    } else if (v && typeof v === 'object') {
+      if (depth > MAX_JSON_FIELD_DEPTH) return `nests deeper than ${MAX_JSON_FIELD_DEPTH} levels`;
+      for (const [k, x] of Object.entries(v)) {
+        const at = Array.isArray(v) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
+        const badKey = Array.isArray(v) ? undefined : unstorableText(k);
+        if (badKey) return `key "${at.slice(0, 100)}" ${badKey}`;
+        stack.push({ v: x, depth: depth + 1, path: at.slice(0, 200) });
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A reference to one record: its id or any lookup-key value of the target. */

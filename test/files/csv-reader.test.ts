@@ -86,17 +86,20 @@ describe('CSV: records and row numbers', () => {
     expect(rows[0]?.values).toEqual({ name: 'Al', height: '5\'10"' });
   });
 
-  it('flags a never-closed quote on the row where it starts', async () => {
-    const { rows } = await readAll('a,b\n1,2\n3,"oops\n4,5\n');
-    expect(rows[0]).toEqual({ row: 1, values: { a: '1', b: '2' } });
-    expect(rows[1]?.row).toBe(2);
-    expect(rows[1]?.values.__parse_error).toMatch(/never closed/);
-    expect(rows).toHaveLength(2);
+  it('issue 18 item 8: a never-closed quote fails the file, naming the line where it opened', async () => {
+    // Before, the rest of the file became one cell of one row and the import completed.
+    const { rows, error } = await readUntilError(Buffer.from('a,b\n1,2\n3,"oops\n4,5\n'));
+    expect(rows).toEqual([{ row: 1, values: { a: '1', b: '2' } }]);
+    expectFileReadError(error, 'unreadable_file', /^A quoted field opened on line 3 is never closed/);
+    // Lines inside earlier quoted fields count: the quote below opens on line 5.
+    const later = await readUntilError(Buffer.from('a,b\n"x\ny",1\n2,2\n3,"oops\n4,5\n'));
+    expectFileReadError(later.error, 'unreadable_file', /^A quoted field opened on line 5 is never closed/);
   });
 
   it('flags a stray quote inside a quoted field', async () => {
-    const { rows } = await readAll('a,b\n"x"y,2\n');
+    const { rows } = await readAll('a,b\n"x"y",2\n3,4\n');
     expect(rows[0]?.values.__parse_error).toMatch(/stray "/);
+    expect(rows[1]).toEqual({ row: 2, values: { a: '3', b: '4' } });
   });
 
   it('fails mid-stream, after the rows before it, when a record exceeds maxRecordChars', async () => {
@@ -104,7 +107,7 @@ describe('CSV: records and row numbers', () => {
     const text = `a,b\n${good}\n1,"never closed${' x'.repeat(50_000)}`;
     const { rows, error } = await readUntilError(Buffer.from(text), { maxRecordChars: 10_000 });
     expect(rows).toHaveLength(2000);
-    expectFileReadError(error, 'unreadable_file', 'Row 2001 is longer than 10000 characters; a quoted field is probably never closed.');
+    expectFileReadError(error, 'unreadable_file', 'Row 2001 (from line 2002) is longer than 10000 characters; a quoted field is probably never closed.');
   });
 });
 
@@ -164,12 +167,13 @@ describe('CSV: encodings', () => {
     expect(rows.map((r) => r.values.b)).toEqual(['é', 'ü']);
   });
 
-  it('decides the encoding from the first 64 KiB; a bad byte later becomes U+FFFD in that cell only', async () => {
+  it('decides the encoding from the first 64 KiB; a bad byte later becomes U+FFFD in that cell only, and a parse error for its row (issue 18 item 8)', async () => {
     const filler = Array.from({ length: 10_000 }, (_, i) => `row${i},ok`).join('\n');
     const bytes = Buffer.concat([Buffer.from(`a,b\n${filler}\nlast,caf`), Buffer.from([0xe9]), Buffer.from('\n')]);
     const { rows } = await readAll(bytes);
     expect(rows).toHaveLength(10_001);
-    expect(rows[10_000]?.values).toEqual({ a: 'last', b: 'caf\uFFFD' });
+    expect(rows[10_000]?.values).toEqual({ a: 'last', b: 'caf\uFFFD', __parse_error: expect.stringMatching(/not valid in the file's encoding/) });
+    expect(rows[9_999]?.values).toEqual({ a: 'row9999', b: 'ok' });
   });
 });
 
@@ -201,6 +205,19 @@ describe('CSV: headers', () => {
   });
 
   it('rejects a header row with an unclosed quote', async () => {
-    expectFileReadError(await openError('"a,b\n1,2\n'), 'invalid_header', /^The header row is malformed: A quoted field is never closed/);
+    expectFileReadError(await openError('"a,b\n1,2\n'), 'unreadable_file', /^A quoted field opened on line 1 is never closed/);
+  });
+});
+
+describe('issue 18 item 1: CSV column count and cell size limits', () => {
+  it('refuses a header with more columns than maxColumns, naming the limit', async () => {
+    const header = Array.from({ length: 11 }, (_, i) => `h${i}`).join(',');
+    expectFileReadError(await openError(`${header}\n1\n`, { maxColumns: 10 }), 'unreadable_file', /11 columns; at most 10 .*MAX_COLUMNS/);
+  });
+
+  it('a cell longer than maxCellChars is a parse error for its row only', async () => {
+    const { rows } = await readAll(`a,b\n1,${'x'.repeat(101)}\n2,ok\n`, { maxCellChars: 100 });
+    expect(rows[0]?.values.__parse_error).toMatch(/Column 2 is longer than 100 characters \(the limit MAX_CELL_CHARS\)/);
+    expect(rows[1]).toEqual({ row: 2, values: { a: '2', b: 'ok' } });
   });
 });

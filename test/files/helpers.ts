@@ -69,6 +69,8 @@ export interface ZipInput {
   method?: 0 | 8;
   /** Lie about the uncompressed size in the headers. */
   declaredSize?: number;
+  /** `data` is already deflated (method 8): the size and CRC of what it inflates to. */
+  precompressed?: { size: number; crc: number };
 }
 
 /** A plain zip (no data descriptors, no ZIP64) with entries in exactly the given order. */
@@ -79,10 +81,10 @@ export function buildZip(entries: ZipInput[]): Buffer {
   for (const e of entries) {
     const data = typeof e.data === 'string' ? Buffer.from(e.data, 'utf8') : e.data;
     const method = e.method ?? 8;
-    const stored = method === 8 ? deflateRawSync(data) : data;
+    const stored = e.precompressed ? data : method === 8 ? deflateRawSync(data) : data;
     const name = Buffer.from(e.name, 'utf8');
-    const size = e.declaredSize ?? data.length;
-    const crc = crc32(data);
+    const size = e.declaredSize ?? e.precompressed?.size ?? data.length;
+    const crc = e.precompressed?.crc ?? crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);

@@ -182,9 +182,11 @@ describe('XLSX limits and damage', () => {
     // 8 MiB of whitespace after the sheet compresses to a few KiB and is declared as 100 bytes.
     const bomb = handMadeXlsx([['a'], ['1']], { trailingSpaces: 8 * 1024 * 1024, declaredSheetSize: 100 });
     expect(bomb.length).toBeLessThan(64 * 1024);
-    expectFileReadError(await openError(bomb, { maxXlsxUncompressedBytes: 1024 * 1024 }), 'unreadable_file', 'XLSX expands to more than 1048576 bytes.');
+    // (The whitespace is one 8 MiB run of text, which MAX_CELL_CHARS would refuse first.)
+    const cells = { maxCellChars: 2 * 1024 * 1024 };
+    expectFileReadError(await openError(bomb, { maxXlsxUncompressedBytes: 1024 * 1024, ...cells }), 'unreadable_file', 'XLSX expands to more than 1048576 bytes.');
     // The same file is fine under the default limit: the guard counts, it does not guess.
-    expect((await readAll(bomb)).rows).toEqual([{ row: 1, values: { a: '1' } }]);
+    expect((await readAll(bomb, cells)).rows).toEqual([{ row: 1, values: { a: '1' } }]);
   });
 
   it('rejects truncated, corrupted and non-workbook zips as unreadable', async () => {

@@ -55,14 +55,14 @@ describe('creating an async import', () => {
     expect(list.body.data.find((i: any) => i.id === created.id)._upload_url).toBe(again._upload_url);
   });
 
-  it('uses PUBLIC_URL for the signed URL when set, else the origin the request came to', async () => {
+  it('issue 18 item 9: without PUBLIC_URL the signed URL names this process (localhost:PORT), never a Host or X-Forwarded-Host a client sent', async () => {
     const created = await createAsync(svc, key);
-    expect(created._upload_url).toMatch(/^http:\/\/localhost:80\/v1\/uploads\//);
+    expect(created._upload_url).toMatch(/^http:\/\/localhost:3000\/v1\/uploads\//);
     const res = await svc.app.inject({
       method: 'GET', url: `/v1/imports/${created.id}`,
-      headers: { authorization: `Bearer ${key}`, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'imports.example.com' },
+      headers: { authorization: `Bearer ${key}`, host: 'evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'imports.example.com' },
     });
-    expect(res.json()._upload_url).toMatch(/^https:\/\/imports\.example\.com\/v1\/uploads\//);
+    expect(res.json()._upload_url).toMatch(/^http:\/\/localhost:3000\/v1\/uploads\//);
   });
 
   it('400 when data is given with upload_mode async', async () => {

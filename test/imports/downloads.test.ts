@@ -167,7 +167,7 @@ describe('download URLs', () => {
     const clean = await uploadAndSettle(svc, key, 'external_id,name\nK1,Clean\n');
     expect(clean).toMatchObject({ has_upload_file: true, has_errors_file: false, _upload_csv_url: null, _errors_csv_url: null });
     const asked = await withUrls(clean.id);
-    expect(asked._upload_csv_url).toMatch(new RegExp(`^http://localhost:80/v1/downloads/${clean.id}/upload\\.csv\\?`));
+    expect(asked._upload_csv_url).toMatch(new RegExp(`^http://localhost:3000/v1/downloads/${clean.id}/upload\\.csv\\?`));
     expect(asked._upload_json_url).toMatch(/\/upload\.json\?/);
     expect(asked._errors_csv_url).toBeNull();
     expect(asked._errors_json_url).toBeNull();

@@ -6,7 +6,7 @@ import type { ByteSource } from '../byte-source.js';
 import { FileReadError } from '../file-read-error.js';
 import { cellsToValues, isBlankCell, normaliseHeaders } from '../header-row.js';
 import { PARSE_ERROR_KEY, type OpenedRows, type SourceRow } from '../row-source.js';
-import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { decodeText, hasReplacement, REPLACED_BYTES_MESSAGE, type DecodeReport, type TextEncodingName } from '../text-encoding.js';
 import { detectDialect } from './csv-dialect.js';
 import { csvRecords, type CsvRecord } from './csv-records.js';
 
@@ -15,10 +15,12 @@ export async function openCsv(
   encoding: TextEncodingName,
   prefixText: string,
   maxRecordChars: number,
+  limits: { maxColumns: number; maxCellChars: number } = { maxColumns: Infinity, maxCellChars: Infinity },
 ): Promise<OpenedRows> {
   let headerIndex = 0;
   const describe = (i: number): string => (headerIndex > 0 ? `Row ${i - headerIndex}` : 'The header row');
-  const records = csvRecords(decodeText(source.chunks(), encoding), detectDialect(prefixText), maxRecordChars, describe);
+  const decoded: DecodeReport = { replaced: false };
+  const records = csvRecords(decodeText(source.chunks(), encoding, decoded), detectDialect(prefixText), maxRecordChars, describe);
 
   let header: CsvRecord | undefined;
   for (;;) {
@@ -31,6 +33,9 @@ export async function openCsv(
   }
   if (!header) throw new FileReadError('invalid_header', 'The file has no header row.');
   if (header.error !== undefined) throw new FileReadError('invalid_header', `The header row is malformed: ${header.error}.`);
+  if (header.cells.length > limits.maxColumns) {
+    throw new FileReadError('unreadable_file', `The header row has ${header.cells.length} columns; at most ${limits.maxColumns} are read (the limit MAX_COLUMNS).`);
+  }
   const headers = normaliseHeaders(header.cells);
   headerIndex = header.index;
 
@@ -43,6 +48,11 @@ export async function openCsv(
         const values = cellsToValues(headers, record.cells);
         // A quoting problem explains any cell-count problem, so it wins.
         if (record.error !== undefined) values[PARSE_ERROR_KEY] = record.error;
+        else if (decoded.replaced && record.cells.some((c) => hasReplacement(decoded, c))) values[PARSE_ERROR_KEY] = REPLACED_BYTES_MESSAGE;
+        else {
+          const long = record.cells.findIndex((c) => c.length > limits.maxCellChars);
+          if (long >= 0) values[PARSE_ERROR_KEY] = `Column ${long + 1} is longer than ${limits.maxCellChars} characters (the limit MAX_CELL_CHARS)`;
+        }
         yield { row: record.index - headerIndex, values };
       }
     } finally {

@@ -19,7 +19,7 @@ export interface CsvRecord {
 // The parts of papaparse's (untyped) low-level result this module relies on.
 interface PapaResult {
   data: string[][];
-  errors: { code: string; row: number }[];
+  errors: { code: string; row: number; index?: number }[];
   meta: { cursor: number };
 }
 
@@ -41,10 +41,27 @@ export async function* csvRecords(
   // Re-parsing a long unfinished record on every chunk would be quadratic; after a parse that
   // completed nothing, wait until the pending text has doubled before trying again.
   let parseAt = 0;
+  // Physical lines before `pending`, to say on which line an unclosed quote opened.
+  const lineBreak = dialect.newline === '\r' ? '\r' : '\n';
+  let linesBefore = 0;
+  const countLines = (text: string, end: number): number => {
+    let n = 0;
+    for (let i = text.indexOf(lineBreak); i >= 0 && i < end; i = text.indexOf(lineBreak, i + 1)) n++;
+    return n;
+  };
 
   const take = (result: PapaResult): CsvRecord[] => {
     const errors = new Map<number, string>();
     for (const e of result.errors) {
+      // A quote that never closes swallows the rest of the file into one cell: no row after it
+      // can be trusted, so the file fails, naming where the quote opened.
+      if (e.code === 'MissingQuotes') {
+        const opened = linesBefore + countLines(pending, Math.max(0, e.index ?? 0)) + 1;
+        throw new FileReadError(
+          'unreadable_file',
+          `A quoted field opened on line ${opened} is never closed: a closing " is missing, so the rest of the file would be one cell.`,
+        );
+      }
       // Errors about the unfinished last record (row === data.length) are dropped with it.
       if (e.row < result.data.length && !errors.has(e.row)) errors.set(e.row, QUOTE_ERRORS[e.code] ?? e.code);
     }
@@ -60,13 +77,14 @@ export async function* csvRecords(
     pending += chunk;
     if (pending.length < parseAt && pending.length <= maxRecordChars) continue;
     const result = parser.parse(pending, 0, true) as PapaResult;
+    linesBefore += countLines(pending, result.meta.cursor);
     pending = pending.slice(result.meta.cursor);
     parseAt = result.data.length === 0 ? pending.length * 2 : 0;
     yield* take(result);
     if (pending.length > maxRecordChars) {
       throw new FileReadError(
         'unreadable_file',
-        `${describe(index + 1)} is longer than ${maxRecordChars} characters; a quoted field is probably never closed.`,
+        `${describe(index + 1)} (from line ${linesBefore + 1}) is longer than ${maxRecordChars} characters; a quoted field is probably never closed.`,
       );
     }
   }

@@ -5,14 +5,16 @@
 import type { ByteSource } from '../byte-source.js';
 import { FileReadError } from '../file-read-error.js';
 import type { OpenedRows } from '../row-source.js';
-import { decodeText, type TextEncodingName } from '../text-encoding.js';
+import { decodeText, hasReplacement, REPLACED_BYTES_MESSAGE, type DecodeReport, type TextEncodingName } from '../text-encoding.js';
+import { jsonDepth } from './json-depth.js';
 import { openJsonRecords, type JsonRecord } from './json-rows.js';
 
-export function openNdjson(source: ByteSource, encoding: TextEncodingName, maxRecordChars: number): Promise<OpenedRows> {
-  return openJsonRecords(ndjsonRecords(lines(decodeText(source.chunks(), encoding), maxRecordChars)));
+export function openNdjson(source: ByteSource, encoding: TextEncodingName, maxRecordChars: number, maxDepth: number): Promise<OpenedRows> {
+  const decoded: DecodeReport = { replaced: false };
+  return openJsonRecords(ndjsonRecords(lines(decodeText(source.chunks(), encoding, decoded), maxRecordChars), maxDepth, decoded));
 }
 
-async function* ndjsonRecords(input: AsyncIterable<string>): AsyncGenerator<JsonRecord & { label: string }> {
+async function* ndjsonRecords(input: AsyncIterable<string>, maxDepth: number, decoded: DecodeReport): AsyncGenerator<JsonRecord & { label: string }> {
   let lineNumber = 0;
   let row = 0;
   for await (const line of input) {
@@ -21,6 +23,15 @@ async function* ndjsonRecords(input: AsyncIterable<string>): AsyncGenerator<Json
     row++;
     const label = `Line ${lineNumber}`;
     let record: JsonRecord & { label: string };
+    if (hasReplacement(decoded, line)) {
+      yield { row, label, problem: `${label}: ${REPLACED_BYTES_MESSAGE}` };
+      continue;
+    }
+    // Measured before parsing: a line nested thousands deep only spoils its own row.
+    if (jsonDepth(line) > maxDepth) {
+      yield { row, label, problem: `${label} nests arrays/objects deeper than ${maxDepth} levels (the limit MAX_JSON_DEPTH)` };
+      continue;
+    }
     try {
       record = { row, label, value: JSON.parse(line) as unknown };
     } catch (err) {

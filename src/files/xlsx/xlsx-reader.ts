@@ -7,13 +7,14 @@ import ExcelJS from 'exceljs';
 import type { ByteSource } from '../byte-source.js';
 import { FileReadError } from '../file-read-error.js';
 import { cellsToValues, isBlankCell, normaliseHeaders, type ColumnLabel } from '../header-row.js';
-import type { OpenedRows, ReadLimits, SourceRow } from '../row-source.js';
+import { PARSE_ERROR_KEY, type OpenedRows, type ReadLimits, type SourceRow } from '../row-source.js';
 import { cellValue } from './cell-value.js';
 import { excelJsZip, type ExcelJsZip } from './exceljs-zip.js';
 import { bufferAccess, spoolToTempFile, type RandomAccess } from './random-access.js';
 import { locateParts } from './workbook-parts.js';
+import { readSharedStrings, SharedStrings, type SharedStringLimits } from './shared-strings.js';
 import { corrupted, readCentralDirectory } from './zip-directory.js';
-import { InflateBudget, inflateEntry } from './zip-entries.js';
+import { consumeEntry, InflateBudget, inflateEntry } from './zip-entries.js';
 
 interface SheetRow {
   /** The sheet's own row number (1 = the first row in Excel). */
@@ -32,21 +33,29 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
     });
     const budget = new InflateBudget(limits.maxXlsxUncompressedBytes);
     const parts = await locateParts(file, entries, budget);
-    // Inflate-and-count before exceljs sees anything: it would otherwise inflate without
-    // limit. exceljs then inflates the same bytes again, now known to be within budget.
-    for (const entry of new Set([parts.sharedStrings, parts.styles, parts.sheet])) {
-      if (entry) await inflateEntry(file, entry, budget);
-    }
-    const rebuilt = excelJsZip(file, parts);
+    // Every part is inflated and counted before exceljs sees anything: it would otherwise
+    // inflate without limit. The shared strings are read here, into a bounded table (see
+    // shared-strings.ts); exceljs gets an empty table in their place and looks entries up in
+    // ours. The sheet is scanned for a text or tag longer than any real cell, since exceljs
+    // holds each one whole while it parses it.
+    const strings = parts.sharedStrings
+      ? await consumeEntry(file, parts.sharedStrings, budget, (xml) => readSharedStrings(xml, sharedStringLimits(limits)))
+      : new SharedStrings(sharedStringLimits(limits));
+    if (parts.styles) await inflateEntry(file, parts.styles, budget);
+    await consumeEntry(file, parts.sheet, budget, (xml) => checkXmlRuns(xml, limits.maxCellChars));
+    const rebuilt = excelJsZip(file, { ...parts, sharedStrings: undefined });
     zip = rebuilt;
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(rebuilt.stream, {
       worksheets: 'emit',
-      sharedStrings: 'cache',
+      sharedStrings: 'ignore',
       styles: 'cache', // needed to tell dates from numbers
       hyperlinks: 'ignore', // a link cell's value is its text
       entries: 'emit',
     });
-    const sheet = sheetRows(reader, parts.date1904, rebuilt.failure);
+    // exceljs's worksheet reader resolves a shared-string cell as `workbook.sharedStrings[i]`;
+    // with sharedStrings 'ignore' it never assigns that table itself, so ours is used.
+    (reader as unknown as { sharedStrings: unknown }).sharedStrings = strings.asIndexable();
+    const sheet = sheetRows(reader, parts.date1904, rebuilt.failure, limits);
 
     let header: SheetRow | undefined;
     for (;;) {
@@ -68,7 +77,10 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
           // Numbered from the sheet's row numbers, so blank (or absent) rows keep the
           // numbering aligned with what Excel shows.
           if (cells.every(isBlankCell)) continue;
-          yield { row: number - headerNumber, values: cellsToValues(headers, cells) };
+          const values = cellsToValues(headers, cells);
+          const long = cells.findIndex((c) => typeof c === 'string' && c.length > limits.maxCellChars);
+          if (long >= 0) values[PARSE_ERROR_KEY] = `Cell ${columnLetter(long + 1)} is longer than ${limits.maxCellChars} characters`;
+          yield { row: number - headerNumber, values };
         }
       } finally {
         await sheet.return(undefined);
@@ -102,6 +114,7 @@ async function* sheetRows(
   reader: ExcelJS.stream.xlsx.WorkbookReader,
   date1904: boolean,
   zipFailure: () => unknown,
+  limits: Required<ReadLimits>,
 ): AsyncGenerator<SheetRow> {
   try {
     // The rebuilt zip holds exactly one worksheet: the first one.
@@ -113,6 +126,7 @@ async function* sheetRows(
         previous = number;
         const cells: unknown[] = [];
         row.eachCell((cell, column) => {
+          if (column > limits.maxColumns) throw tooManyColumns(limits.maxColumns);
           cells[column - 1] = cellValue(cell, date1904);
         });
         yield { number, cells };
@@ -125,6 +139,39 @@ async function* sheetRows(
     // errors (they carry a syscall) are not the file's fault and propagate as they are.
     if (cause instanceof FileReadError || (cause as { syscall?: unknown } | undefined)?.syscall !== undefined) throw cause;
     throw corrupted(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+function sharedStringLimits(limits: Required<ReadLimits>): SharedStringLimits {
+  return {
+    maxSharedStrings: limits.maxXlsxSharedStrings,
+    maxSharedStringBytes: limits.maxXlsxSharedStringBytes,
+    maxCellChars: limits.maxCellChars,
+  };
+}
+
+function tooManyColumns(max: number): FileReadError {
+  return new FileReadError('unreadable_file', `The sheet has a cell beyond column ${max} (the limit MAX_COLUMNS).`);
+}
+
+// A cell of N characters takes at most 4N bytes of UTF-8, or 6N written as character
+// references (`&#x1F600;` is one character in 9 bytes, but two UTF-16 units); tags, with their
+// attributes, are far shorter. A longer run of bytes between two '<' / '>' is no cell anyone
+// typed, and exceljs would hold it whole.
+async function checkXmlRuns(xml: AsyncIterable<Buffer>, maxCellChars: number): Promise<void> {
+  const maxBytes = 6 * maxCellChars + 1024;
+  let run = 0;
+  for await (const chunk of xml) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x3c || b === 0x3e) run = 0;
+      else if (++run > maxBytes) {
+        throw new FileReadError(
+          'unreadable_file',
+          `The sheet holds a cell longer than ${maxCellChars} characters (the limit MAX_CELL_CHARS).`,
+        );
+      }
+    }
   }
 }
 

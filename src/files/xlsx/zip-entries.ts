@@ -50,20 +50,42 @@ export async function inflateEntry(
   budget: InflateBudget,
   keepUpTo?: number,
 ): Promise<Buffer | undefined> {
-  const { start, length } = await entryDataRange(file, entry);
   const kept: Buffer[] = [];
   let keptBytes = 0;
+  await consumeEntry(file, entry, budget, async (inflated) => {
+    for await (const chunk of inflated) {
+      if (keepUpTo === undefined) continue;
+      keptBytes += chunk.length;
+      if (keptBytes > keepUpTo) throw corrupted(`${entry.name} is implausibly large`);
+      kept.push(chunk);
+    }
+  });
+  return keepUpTo === undefined ? undefined : Buffer.concat(kept);
+}
+
+/**
+ * Streams an entry's inflated bytes (charged to `budget`) into `consume`. A FileReadError
+ * thrown by `consume` is what this throws; a zlib error means a corrupted file.
+ */
+export async function consumeEntry<T>(
+  file: RandomAccess,
+  entry: ZipEntry,
+  budget: InflateBudget,
+  consume: (inflated: AsyncIterable<Buffer>) => Promise<T>,
+): Promise<T> {
+  const { start, length } = await entryDataRange(file, entry);
   // pipeline() reports a failure of this sink as an AbortError; keep the real one.
   let stop: FileReadError | undefined;
+  let result: T | undefined;
+  async function* counted(inflated: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of inflated) {
+      budget.take(chunk.length);
+      yield chunk as Buffer;
+    }
+  }
   const sink = async (inflated: AsyncIterable<Buffer>): Promise<void> => {
     try {
-      for await (const chunk of inflated) {
-        budget.take(chunk.length);
-        if (keepUpTo === undefined) continue;
-        keptBytes += chunk.length;
-        if (keptBytes > keepUpTo) throw corrupted(`${entry.name} is implausibly large`);
-        kept.push(chunk);
-      }
+      result = await consume(counted(inflated));
     } catch (err) {
       if (err instanceof FileReadError) stop = err;
       throw err;
@@ -81,5 +103,5 @@ export async function inflateEntry(
     if (typeof code === 'string' && code.startsWith('Z_')) throw corrupted(`${entry.name}: ${(err as Error).message}`);
     throw err;
   }
-  return keepUpTo === undefined ? undefined : Buffer.concat(kept);
+  return result as T;
 }

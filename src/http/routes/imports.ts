@@ -8,6 +8,7 @@ import { getImportView, listImportViews, listRowErrors } from '../../imports/rea
 import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
+import { rawSyncData } from '../json-body.js';
 import { publicBaseUrl } from '../public-url.js';
 import { COMMON_ERRORS, ErrorBody, PageQuery, Pagination } from '../pagination.js';
 
@@ -19,7 +20,12 @@ const RowErrorView = z.object({
   code: z.string(),
   field: z.string().nullable(),
   message: z.string(),
-  data: z.record(z.string(), z.unknown()).nullable(),
+  // Passed through as stored: z.record would rebuild the object by assignment and drop a
+  // "__proto__" column, and `data` must be the row as uploaded (issue 18 item 8).
+  data: z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && !Array.isArray(v), 'an object')
+    .nullable()
+    .meta({ type: 'object', additionalProperties: true }),
 });
 
 const GetQuery = z.object({
@@ -46,7 +52,7 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const actor = await actorOf(deps.db, req);
-        const created = await createImport(deps, actor, req.body);
+        const created = await createImport(deps, actor, req.body, rawSyncData(req));
         const view = await getImportView(deps.db, actor.organizationId, created.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp));
         if (created.queued) deps.onQueued?.();
         return reply.status(201).send(view);
