@@ -2,8 +2,10 @@ import pino from 'pino';
 import { loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { openDb } from './db/open.js';
+import { openDb, type OpenedDb } from './db/open.js';
+import { loggerOptions } from './logging.js';
 import { storageFromConfig } from './storage/from-config.js';
+import { runAdminCommand } from './tenancy/admin-commands.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
 import { Runner } from './worker/runner.js';
 
@@ -16,22 +18,34 @@ export interface Service {
 }
 
 export function createLogger(config: Readonly<Config>) {
-  return pino({ level: config.logLevel });
+  return pino(loggerOptions(config.logLevel));
 }
 
-async function openMigrated(config: Readonly<Config>): Promise<Db> {
-  const db = await openDb(config);
-  await migrate(db);
+/**
+ * Opens and migrates the database. On the embedded one this process then owns DATA_DIR (or
+ * openDb threw DataDirBusyError naming the owner), and answers the CLI's admin commands on its
+ * local socket.
+ */
+async function openMigrated(config: Readonly<Config>, role: string, port: number | null): Promise<OpenedDb> {
+  const db = await openDb(config, { role, port });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  db.lock?.serve((req) => runAdminCommand(db, req));
   return db;
 }
 
 /** API server (and, unless RUN_WORKER=false, the worker in the same process). */
 export async function serve(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config);
+  const db = await openMigrated(config, 'server', config.port);
   if (config.demoOrg && (await countOrganizations(db)) === 0) {
     const demo = await createOrganizationWithKey(db, 'Demo organization');
-    log.info(demo, 'created a demo organization');
+    // The key goes to the terminal once, never into the log.
+    log.info({ organization_id: demo.organization_id, key_id: demo.key_id }, 'created a demo organization');
     process.stdout.write(`\nDemo organization ${demo.organization_id}\nAPI key: ${demo.api_key}\n  export API_KEY=${demo.api_key}\n\n`);
   }
   const storage = storageFromConfig(config);
@@ -39,7 +53,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
   const runner = withWorker ? new Runner({ db, config, storage, log }) : null;
   // Loaded here, not at the top: a worker process (`work` below) never serves HTTP.
   const { buildApp } = await import('./http/app.js');
-  const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
+  const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: loggerOptions(config.logLevel) });
   await app.listen({ port: config.port, host: config.host });
   runner?.start();
   process.stdout.write(`Imports API on http://localhost:${config.port}  (reference: /docs, OpenAPI: /openapi.json)\n`);
@@ -57,7 +71,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
 /** A worker process alone (`npm run worker`). */
 export async function work(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config);
+  const db = await openMigrated(config, 'worker', null);
   const runner = new Runner({ db, config, storage: storageFromConfig(config), log });
   runner.start();
   log.info({ worker: runner.id }, 'worker started');
