@@ -43,7 +43,7 @@ export async function openCsv(
         const values = cellsToValues(headers, record.cells);
         // A quoting problem explains any cell-count problem, so it wins.
         if (record.error !== undefined) values[PARSE_ERROR_KEY] = record.error;
-        yield { row: record.index - headerIndex, values };
+        yield { row: record.index - headerIndex, line: record.line, values };
       }
     } finally {
       await records.return(undefined);

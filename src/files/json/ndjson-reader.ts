@@ -22,9 +22,9 @@ async function* ndjsonRecords(input: AsyncIterable<string>): AsyncGenerator<Json
     const label = `Line ${lineNumber}`;
     let record: JsonRecord & { label: string };
     try {
-      record = { row, label, value: JSON.parse(line) as unknown };
+      record = { row, line: lineNumber, label, value: JSON.parse(line) as unknown };
     } catch (err) {
-      record = { row, label, problem: `${label} is not valid JSON: ${(err as Error).message}` };
+      record = { row, line: lineNumber, label, problem: `${label} is not valid JSON: ${(err as Error).message}` };
     }
     yield record;
   }

@@ -68,7 +68,7 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
           // Numbered from the sheet's row numbers, so blank (or absent) rows keep the
           // numbering aligned with what Excel shows.
           if (cells.every(isBlankCell)) continue;
-          yield { row: number - headerNumber, values: cellsToValues(headers, cells) };
+          yield { row: number - headerNumber, line: number, values: cellsToValues(headers, cells) };
         }
       } finally {
         await sheet.return(undefined);
