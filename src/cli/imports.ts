@@ -50,6 +50,7 @@ export function importCommands(program: Command): void {
       const g = opts(cmd);
       const api = client(cmd);
       let size: number;
+      file = userPath(file);
       try {
         const st = fs.statSync(file);
         if (!st.isFile()) throw new Error('not a file');
@@ -119,7 +120,7 @@ export function importCommands(program: Command): void {
       for await (const imp of api.all<ImportJson>('/v1/imports', { status: o.status, resource: o.resource }, o.limit)) rows.push(imp);
       if (opts(cmd).json) return printJson(rows);
       printTable(
-        ['id', 'resource', 'action', 'status', 'created', 'rows', 'created', 'updated', 'deleted', 'duplicates', 'errors'],
+        ['id', 'resource', 'action', 'status', 'created_at', 'rows', 'created', 'updated', 'deleted', 'duplicates', 'errors'],
         rows.map((i) => [i.id, i.resource, i.action, i.status, when(i.created_at), i.stats.total, i.stats.created, i.stats.updated, i.stats.deleted, i.stats.duplicates, i.stats.errors]),
       );
     });
@@ -160,7 +161,7 @@ export function importCommands(program: Command): void {
       const text = format === 'json' ? JSON.stringify(errors, null, 2) + '\n' : format === 'csv' ? errorsCsv(errors) : null;
       if (text !== null) {
         if (o.output) {
-          fs.writeFileSync(o.output, text);
+          fs.writeFileSync(userPath(o.output), text);
           process.stderr.write(`${errors.length} row errors written to ${o.output}\n`);
         } else process.stdout.write(text);
         return;
@@ -187,7 +188,7 @@ export function importCommands(program: Command): void {
             : `Import ${id} has no stored upload${FINAL_STATUSES.has(imp.status) ? ' (save_upload was off, or the file could not be read)' : ' yet (it is written when the import ends)'}.`,
         );
       }
-      const out = o.output ? fs.createWriteStream(o.output) : process.stdout;
+      const out = o.output ? fs.createWriteStream(userPath(o.output)) : process.stdout;
       await download(url, out);
       if (o.output) process.stderr.write(`${which}.${o.format} of ${id} written to ${o.output}\n`);
     });
@@ -218,6 +219,15 @@ export function importCommands(program: Command): void {
 
 export class CliError extends Error {}
 
+/**
+ * A path as the user typed it: `npm run cli` runs in the package directory, not where the
+ * user is; npm says where that was in INIT_CWD.
+ */
+export function userPath(p: string): string {
+  const base = process.env.npm_lifecycle_event === 'cli' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+  return path.resolve(base, p);
+}
+
 function positiveInt(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive whole number, got "${v}".`);
@@ -246,7 +256,7 @@ async function follow(api: ApiClient, id: string, json: boolean): Promise<number
         await sleep(500, undefined, { signal: stop.signal });
       } catch {
         view.stop();
-        process.stderr.write(`\nStopped watching. Import ${id} was not cancelled and goes on on the server.\n  watch again: npm run cli -- imports watch ${id}\n  cancel it:   npm run cli -- imports cancel ${id}\n`);
+        process.stderr.write(`\nStopped watching. Import ${id} was not cancelled: it continues on the server.\n  watch again: npm run cli -- imports watch ${id}\n  cancel it:   npm run cli -- imports cancel ${id}\n`);
         return 130;
       }
     }

@@ -29,7 +29,7 @@ export function printTable(head: string[], rows: (string | number | null | undef
     for (const r of rows) line(r.map((v) => cell(v).replace(/[\t\r\n]+/g, ' ')).join('\t'));
     return;
   }
-  const table = new Table({ head, style: { head: colours() ? ['cyan'] : [], border: colours() ? ['grey'] : [] } });
+  const table = new Table({ head, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, style: { head: colours() ? ['cyan'] : [], border: colours() ? ['grey'] : [] } });
   for (const r of rows) table.push(r.map(cell));
   line(table.toString());
 }
