@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Argument, Option, type Command } from 'commander';
 import { csvSafeCell } from '../files/writers/csv-safe-cell.js';
 import { ApiClient, download, putFile, type ClientOptions } from './api-client.js';
-import { line, paint, printJson, printTable, when } from './output.js';
+import { isTty, line, paint, printJson, printTable, when } from './output.js';
 import { FINAL_STATUSES, phaseView, uploadView, type ImportJson } from './progress.js';
 
 // `imports …` and `records …`: a client of the HTTP API, like any other.
@@ -303,7 +303,8 @@ function printImport(imp: ImportJson): void {
 function printErrors(errors: RowError[]): void {
   printTable(
     ['row', 'line', 'phase', 'code', 'field', 'message'],
-    errors.map((e) => [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, e.message.length > 100 ? `${e.message.slice(0, 99)}…` : e.message]),
+    // Long messages are cut on a terminal only, to keep the table readable; a pipe gets them whole.
+    errors.map((e) => [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, isTty() && e.message.length > 100 ? `${e.message.slice(0, 99)}…` : e.message]),
   );
 }
 
