@@ -3,7 +3,7 @@ import { loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { openDb, type OpenedDb } from './db/open.js';
-import { loggerOptions } from './logging.js';
+import { loggerOptions } from './log-redaction.js';
 import { storageFromConfig } from './storage/from-config.js';
 import { runAdminCommand } from './tenancy/admin-commands.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';

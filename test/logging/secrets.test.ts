@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions } from '../../src/logging.js';
+import { loggerOptions } from '../../src/log-redaction.js';
 import { startService } from '../support/service.js';
 
 // No log line holds a whole API key or a signed URL's signature, whatever carries it: a
