@@ -6,7 +6,7 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Bottom to top. A folder may import from any folder listed before it, never after.
-const LAYERS = ['domain', 'db', 'resources', 'files', 'storage', 'tenancy', 'staging', 'downloads', 'lifecycle', 'pipeline', 'imports', 'worker', 'http'];
+const LAYERS = ['domain', 'db', 'resources', 'files', 'storage', 'tenancy', 'staging', 'downloads', 'lifecycle', 'pipeline', 'imports', 'worker', 'http', 'cli'];
 
 const layerZones = LAYERS.slice(0, -1).map((folder, i) => ({
   target: `./src/${folder}`,

@@ -1,65 +1,53 @@
-import { parseArgs } from 'node:util';
+import { Command, CommanderError } from 'commander';
+import { adminCommands } from './cli/admin.js';
+import { ApiError } from './cli/api-client.js';
+import { CliError, importCommands } from './cli/imports.js';
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirBusyError } from './db/data-dir-lock.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
 import { serve, stopOnSignals, work } from './main.js';
-import { createOrganizationWithKey } from './tenancy/api-keys.js';
 
-const USAGE = `Usage: npm run cli -- <command>
+// `npm run cli -- <command>`: the service's processes (serve, worker, migrate), the operator's
+// admin commands (keys, orgs) and a client of the HTTP API (imports, records).
 
-  serve                       API server with an in-process worker (what npm start runs)
-  worker                      a worker process only (npm run worker)
-  migrate                     apply pending database migrations
-  keys create --org "Acme"    create an organization and print its API key as one JSON line
+const program = new Command('npm run cli --')
+  .description('Imports service: run it, manage its API keys, and run imports from a terminal.')
+  .option('--json', 'machine-readable output')
+  .option('--url <url>', 'imports API base URL (env IMPORTS_URL; default http://localhost:3000)')
+  .option('--api-key <key>', 'API key for imports/records (env IMPORTS_API_KEY)')
+  .showHelpAfterError()
+  .exitOverride();
 
-Configuration comes from the environment; see the README.`;
-
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      stopOnSignals(await serve());
-      return;
-    case 'worker':
-      stopOnSignals(await work());
-      return;
-    case 'migrate': {
-      const db = await openDb(loadConfig());
-      try {
-        const applied = await migrate(db);
-        process.stdout.write(JSON.stringify({ applied }) + '\n');
-      } finally {
-        await db.close();
-      }
-      return;
+program
+  .command('serve')
+  .description('API server with an in-process worker (what npm start runs)')
+  .action(async () => stopOnSignals(await serve()));
+program
+  .command('worker')
+  .description('a worker process only (npm run worker); on the embedded database only if no server holds it')
+  .action(async () => stopOnSignals(await work()));
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const db = await openDb(loadConfig(), { role: 'cli migrate' });
+    try {
+      process.stdout.write(JSON.stringify({ applied: await migrate(db) }) + '\n');
+    } finally {
+      await db.close();
     }
-    case 'keys': {
-      const { values, positionals } = parseArgs({ args: rest, options: { org: { type: 'string' } }, allowPositionals: true });
-      if (positionals[0] !== 'create' || !values.org?.trim()) throw new UsageError('keys create needs --org "Organization name"');
-      const db = await openDb(loadConfig());
-      try {
-        await migrate(db);
-        process.stdout.write(JSON.stringify(await createOrganizationWithKey(db, values.org.trim())) + '\n');
-      } finally {
-        await db.close();
-      }
-      return;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-      process.stdout.write(USAGE + '\n');
-      return;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+  });
+adminCommands(program);
+importCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Help and version are not failures; commander already printed its usage message.
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2);
   }
-}
-
-class UsageError extends Error {}
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError) process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-  else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (err instanceof CliError || err instanceof ApiError || err instanceof ConfigError || err instanceof DataDirBusyError) {
+    process.stderr.write(`${err.message}\n`);
+  } else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -54,7 +54,8 @@ const EnvSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_PREFIX: z.string().optional(),
-  DEMO_ORG: z.enum(['true', 'false']).default('true'),
+  // Unset: a demo organization only for the embedded database (a fresh `npm start`).
+  DEMO_ORG: z.enum(['true', 'false']).optional(),
   RATE_LIMIT_PER_MINUTE: int(1200),
   // Reader limits (src/files/row-source.ts): each reader works within these whatever the file says.
   XLSX_MAX_SHARED_STRINGS: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxXlsxSharedStrings),
@@ -186,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       prefix: e.S3_PREFIX,
     },
-    demoOrg: e.DEMO_ORG === 'true',
+    demoOrg: e.DEMO_ORG === undefined ? !e.DATABASE_URL : e.DEMO_ORG === 'true',
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     http: {

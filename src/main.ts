@@ -2,9 +2,11 @@ import pino from 'pino';
 import { loadConfig, type Config } from './config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { openDb } from './db/open.js';
+import { openDb, type OpenedDb } from './db/open.js';
 import { openWhenReachable, type WaitLog } from './db/wait-for-database.js';
+import { loggerOptions } from './log-redaction.js';
 import { storageFromConfig } from './storage/from-config.js';
+import { runAdminCommand } from './tenancy/admin-commands.js';
 import { countOrganizations, createOrganizationWithKey } from './tenancy/api-keys.js';
 import { Runner } from './worker/runner.js';
 
@@ -17,30 +19,37 @@ export interface Service {
 }
 
 export function createLogger(config: Readonly<Config>) {
-  return pino({ level: config.logLevel });
+  return pino(loggerOptions(config.logLevel));
 }
 
-async function openMigrated(config: Readonly<Config>, log: WaitLog): Promise<Db> {
-  // A PostgreSQL server may not be up yet: wait for it (see wait-for-database.ts).
-  return openWhenReachable(async () => {
-    const db = await openDb(config);
+/**
+ * Opens and migrates the database. A PostgreSQL server may not be up yet: it waits for it
+ * (wait-for-database.ts). On the embedded one this process then owns DATA_DIR (or openDb threw
+ * DataDirBusyError naming the owner), and answers the CLI's admin commands on its local socket.
+ */
+async function openMigrated(config: Readonly<Config>, log: WaitLog, role: string, port: number | null): Promise<OpenedDb> {
+  const db = await openWhenReachable(async () => {
+    const opened = await openDb(config, { role, port });
     try {
-      await migrate(db);
+      await migrate(opened);
     } catch (err) {
-      await db.close().catch(() => undefined);
+      await opened.close().catch(() => undefined);
       throw err;
     }
-    return db;
+    return opened;
   }, log);
+  db.lock?.serve((req) => runAdminCommand(db, req));
+  return db;
 }
 
 /** API server (and, unless RUN_WORKER=false, the worker in the same process). */
 export async function serve(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config, log);
+  const db = await openMigrated(config, log, 'server', config.port);
   if (config.demoOrg && (await countOrganizations(db)) === 0) {
     const demo = await createOrganizationWithKey(db, 'Demo organization');
-    log.info(demo, 'created a demo organization');
+    // The key goes to the terminal once, never into the log.
+    log.info({ organization_id: demo.organization_id, key_id: demo.key_id }, 'created a demo organization');
     process.stdout.write(`\nDemo organization ${demo.organization_id}\nAPI key: ${demo.api_key}\n  export API_KEY=${demo.api_key}\n\n`);
   }
   const storage = storageFromConfig(config);
@@ -48,7 +57,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
   const runner = withWorker ? new Runner({ db, config, storage, log }) : null;
   // Loaded here, not at the top: a worker process (`work` below) never serves HTTP.
   const { buildApp } = await import('./http/app.js');
-  const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: { level: config.logLevel } });
+  const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: loggerOptions(config.logLevel) });
   await app.listen({ port: config.port, host: config.host });
   runner?.start();
   process.stdout.write(`Imports API on http://localhost:${config.port}  (reference: /docs, OpenAPI: /openapi.json)\n`);
@@ -66,7 +75,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
 /** A worker process alone (`npm run worker`). */
 export async function work(config = loadConfig()): Promise<Service> {
   const log = createLogger(config);
-  const db = await openMigrated(config, log);
+  const db = await openMigrated(config, log, 'worker', null);
   const runner = new Runner({ db, config, storage: storageFromConfig(config), log });
   runner.start();
   log.info({ worker: runner.id }, 'worker started');

@@ -21,11 +21,11 @@ export interface WaitLog {
   warn(obj: object, msg: string): void;
 }
 
-export async function openWhenReachable(
-  open: () => Promise<Db>,
+export async function openWhenReachable<T extends Db>(
+  open: () => Promise<T>,
   log: WaitLog,
   opts: { firstDelayMs?: number; maxDelayMs?: number; sleep?: (ms: number) => Promise<void> } = {},
-): Promise<Db> {
+): Promise<T> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let delay = opts.firstDelayMs ?? 1000;
   for (let attempt = 1; ; attempt++) {

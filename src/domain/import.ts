@@ -108,6 +108,8 @@ export interface PhaseRecord {
 /** One removed row, as the API lists it and the errors files hold it (SPEC §8). */
 export interface RowErrorView {
   row: number;
+  /** The row as a person finds it in the file (header = 1): CSV's physical line, the sheet's row; see migration 0010. */
+  line: number;
   phase: string;
   code: string;
   field: string | null;

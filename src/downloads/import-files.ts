@@ -28,7 +28,7 @@ const CONTENT_TYPES: Record<DownloadFile, string> = {
   'errors.json': 'application/json; charset=utf-8',
 };
 
-const ERROR_COLUMNS = ['row', 'phase', 'code', 'field', 'message'];
+const ERROR_COLUMNS = ['row', 'line', 'phase', 'code', 'field', 'message'];
 const PAGE_ROWS = 2000;
 /** Files written here are derived from rows already accepted; only uploads have a size limit. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -109,7 +109,7 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
     const columns = await columnsOf(tx, importId, headers, 'import_errors', 'data');
     const tee = teePages(errorPages(tx, importId));
     const [forCsv, forJson] = tee.readers;
-    const csvRows = mapPages(forCsv, (e) => [e.row, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
+    const csvRows = mapPages(forCsv, (e) => [e.row, e.line, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
     const jsonRows = mapPages(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
     await putTogether(storage, tee, [
       ['errors.csv', importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows)],
@@ -171,7 +171,7 @@ function rawPages(tx: Queryable, importId: string): AsyncGenerator<RawRow[]> {
 function errorPages(tx: Queryable, importId: string): AsyncGenerator<ErrorRow[]> {
   return pages<ErrorRow>(
     tx,
-    'SELECT row, phase, code, field, message, data FROM import_errors WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3',
+    'SELECT row, coalesce(line, row + 1) AS line, phase, code, field, message, data FROM import_errors WHERE import_id = $1 AND row > $2 ORDER BY row LIMIT $3',
     importId,
   );
 }

@@ -11,6 +11,12 @@ export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
  */
 export interface SourceRow {
   row: number;
+  /**
+   * Where a person finds the row (header = 1 when the header is the file's first line): CSV,
+   * the physical line the record starts on, quoted line breaks counted; XLSX, the sheet's row
+   * number; NDJSON, the physical line. Absent (JSON arrays, `data` arrays): row + 1.
+   */
+  line?: number;
   values: Record<string, unknown>;
 }
 

@@ -46,7 +46,7 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
   await requireImport(db, organizationId, importId);
   const [rows, count] = await Promise.all([
     db.query<RowErrorView>(
-      'SELECT row, phase, code, field, message, data FROM import_errors WHERE import_id = $1 ORDER BY row LIMIT $2 OFFSET $3',
+      'SELECT row, coalesce(line, row + 1) AS line, phase, code, field, message, data FROM import_errors WHERE import_id = $1 ORDER BY row LIMIT $2 OFFSET $3',
       [importId, p.limit, (p.page - 1) * p.limit],
     ),
     db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_errors WHERE import_id = $1', [importId]),

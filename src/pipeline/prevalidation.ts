@@ -17,6 +17,7 @@ import { copyRowErrors, copyStagedRows, rowErrorsCopyText, stagedRowsCopyText, t
 
 export interface SourceRow {
   row: number;
+  line?: number;
   values: Record<string, unknown>;
 }
 
@@ -70,12 +71,13 @@ export function createPrevalidator(opts: {
     // Identity is kept even for rows rejected here: overwrite must not delete what they name.
     const keys = identityKeys(def, identitySources, given);
     const ident = identitySources.find((k) => k in keys);
-    const staged: StagedRow = { row: src.row, raw, vals: null, keys, ident: ident ? `${ident}:${keys[ident]}` : null };
+    const line = src.line ?? src.row + 1;
+    const staged: StagedRow = { row: src.row, line, raw, vals: null, keys, ident: ident ? `${ident}:${keys[ident]}` : null };
     if (typeof parseError === 'string') {
-      return { staged, error: { row: src.row, code: 'parse_error', field: null, message: parseError, data: raw } };
+      return { staged, error: { row: src.row, line, code: 'parse_error', field: null, message: parseError, data: raw } };
     }
     const parsed = schema.safeParse(given);
-    if (!parsed.success) return { staged, error: invalidValue(src.row, raw, parsed.error) };
+    if (!parsed.success) return { staged, error: { ...invalidValue(src.row, raw, parsed.error), line } };
     staged.vals = parsed.data; // fields the row does not give are undefined: JSON.stringify leaves them out
     return { staged, error: null };
   }

@@ -50,6 +50,8 @@ export async function countLiveRowsIn(tx: Queryable, importId: string, from: num
 
 export interface StagedRow {
   row: number;
+  /** Where a person finds the row in the file (SourceRow.line); null: row + 1. */
+  line?: number | null;
   raw: Record<string, unknown>;
   vals: Record<string, unknown> | null;
   keys: Record<string, string>;
@@ -58,6 +60,8 @@ export interface StagedRow {
 
 export interface RowError {
   row: number;
+  /** Left out: the database fills it from the staged row (trigger of migration 0010). */
+  line?: number | null;
   code: RowErrorCode;
   field: string | null;
   message: string;
@@ -71,6 +75,7 @@ export function stagedRowsCopyText(importId: string, rows: readonly StagedRow[])
     text += copyLine([
       importId,
       r.row,
+      r.line ?? null,
       JSON.stringify(r.raw),
       r.vals === null ? null : JSON.stringify(r.vals),
       JSON.stringify(r.keys),
@@ -81,20 +86,20 @@ export function stagedRowsCopyText(importId: string, rows: readonly StagedRow[])
 }
 
 export async function copyStagedRows(tx: Queryable, data: string | Buffer): Promise<void> {
-  await tx.copyIn('import_rows', ['import_id', 'row', 'raw', 'vals', 'keys', 'ident'], data);
+  await tx.copyIn('import_rows', ['import_id', 'row', 'line', 'raw', 'vals', 'keys', 'ident'], data);
 }
 
 /** The COPY text of row errors (see copyRowErrors). */
 export function rowErrorsCopyText(importId: string, phase: PhaseName, errors: readonly RowError[]): string {
   let text = '';
   for (const e of errors) {
-    text += copyLine([importId, e.row, phase, e.code, e.field, e.message, JSON.stringify(e.data)]);
+    text += copyLine([importId, e.row, e.line ?? null, phase, e.code, e.field, e.message, JSON.stringify(e.data)]);
   }
   return text;
 }
 
 export async function copyRowErrors(tx: Queryable, data: string | Buffer): Promise<void> {
-  await tx.copyIn('import_errors', ['import_id', 'row', 'phase', 'code', 'field', 'message', 'data'], data);
+  await tx.copyIn('import_errors', ['import_id', 'row', 'line', 'phase', 'code', 'field', 'message', 'data'], data);
 }
 
 const WORKING_TABLES = ['import_row_refs', 'import_row_ids', 'import_rows'] as const;

@@ -48,21 +48,21 @@ describe('cli', () => {
   it('migrate applies the migrations once', () => {
     const first = cli('migrate');
     expect(first.status, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files', '0004_overwrite_scope', '0005_phase_ranges', '0006_range_lookups', '0007_cheaper_ids', '0008_records_without_org_fk']);
+    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files', '0004_overwrite_scope', '0005_phase_ranges', '0006_range_lookups', '0007_cheaper_ids', '0008_records_without_org_fk', '0010_key_use_and_row_lines']);
     expect(JSON.parse(cli('migrate').stdout).applied).toEqual([]);
   }, 300_000);
 
-  it('keys create --org prints one JSON line with the organization and key', () => {
+  it('keys create --org prints one JSON line with the organization, key and key id', () => {
     const res = cli('keys', 'create', '--org', 'Acme');
     expect(res.status, res.stderr).toBe(0);
     const lines = res.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ organization_id: expect.stringMatching(/^org_/), api_key: expect.stringMatching(/^sk_/) });
+    expect(JSON.parse(lines[0]!)).toEqual({ organization_id: expect.stringMatching(/^org_/), api_key: expect.stringMatching(/^sk_/), key_id: expect.stringMatching(/^key_/) });
   });
 
   it('explains its usage on a bad command', () => {
     const res = cli('keys', 'create');
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2);
     expect(res.stderr).toContain('--org');
   });
 

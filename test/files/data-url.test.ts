@@ -41,7 +41,7 @@ describe('parseDataUrl', () => {
     const source = await openRows(parseDataUrl(`data:text/csv;base64,${b64}`));
     const rows = [];
     for await (const row of source.rows) rows.push(row);
-    expect(rows).toEqual([{ row: 1, values: { a: '1', b: 'é' } }]);
+    expect(rows).toEqual([{ row: 1, line: 2, values: { a: '1', b: 'é' } }]);
   });
 
   it.each([

@@ -8,7 +8,19 @@ import { expect } from 'vitest';
 import { FileReadError, type FileReadErrorCode } from '../../src/files/file-read-error.js';
 import { openRows, type ReadLimits, type SourceRow } from '../../src/files/open-rows.js';
 
+/**
+ * Every row as { row, values }. The rows' `line` is left out here, so the readers' tests state
+ * rows and values only; test/files/row-lines.test.ts checks lines (readWithLines).
+ */
 export async function readAll(
+  input: NodeJS.ReadableStream | Buffer | string,
+  limits?: ReadLimits,
+): Promise<{ format: string; headers: string[]; rows: SourceRow[] }> {
+  const read = await readWithLines(input, limits);
+  return { ...read, rows: read.rows.map(withoutLine) };
+}
+
+export async function readWithLines(
   input: NodeJS.ReadableStream | Buffer | string,
   limits?: ReadLimits,
 ): Promise<{ format: string; headers: string[]; rows: SourceRow[] }> {
@@ -18,12 +30,16 @@ export async function readAll(
   return { format: source.format, headers: source.headers, rows };
 }
 
+function withoutLine({ line: _line, ...rest }: SourceRow): SourceRow {
+  return rest;
+}
+
 /** Reads until the rows iterator throws; returns the rows before the error and the error. */
 export async function readUntilError(input: Buffer | NodeJS.ReadableStream, limits?: ReadLimits): Promise<{ rows: SourceRow[]; error: unknown }> {
   const source = await openRows(input, limits);
   const rows: SourceRow[] = [];
   try {
-    for await (const row of source.rows) rows.push(row);
+    for await (const row of source.rows) rows.push(withoutLine(row));
   } catch (error) {
     return { rows, error };
   }

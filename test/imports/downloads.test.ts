@@ -112,7 +112,7 @@ describe('the errors files', () => {
     imp = await withUrls((await uploadAndSettle(svc, key, BAD)).id);
   });
 
-  it('the CSV has row, phase, code, field, message, then the original columns, with formula cells neutralised', async () => {
+  it('the CSV has row, line, phase, code, field, message, then the original columns, with formula cells neutralised', async () => {
     expect(imp.status).toBe('completed');
     const res = await download(svc, imp._errors_csv_url);
     expect(res.status).toBe(200);
@@ -120,27 +120,27 @@ describe('the errors files', () => {
     expect(res.headers['content-disposition']).toBe(`attachment; filename="${imp.id}-errors.csv"`);
     expect(res.raw.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf])); // UTF-8 BOM, for Excel
     const rows = Papa.parse<string[]>(res.text.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
-    expect(rows[0]).toEqual(['row', 'phase', 'code', 'field', 'message', 'external_id', 'name', 'email', 'notes']);
-    expect(rows.slice(1).map((r) => r.slice(0, 4))).toEqual([
-      ['1', 'prevalidation', 'invalid_value', 'email'],
-      ['3', 'prevalidation', 'invalid_value', 'email'],
-      ['5', 'preparsing', 'duplicate', 'external_id'],
-      ['6', 'preparsing', 'duplicate', 'external_id'],
+    expect(rows[0]).toEqual(['row', 'line', 'phase', 'code', 'field', 'message', 'external_id', 'name', 'email', 'notes']);
+    expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
+      ['1', '2', 'prevalidation', 'invalid_value', 'email'],
+      ['3', '4', 'prevalidation', 'invalid_value', 'email'],
+      ['5', '6', 'preparsing', 'duplicate', 'external_id'],
+      ['6', '7', 'preparsing', 'duplicate', 'external_id'],
     ]);
-    expect(rows[1]!.slice(5)).toEqual(['F1', `'=HYPERLINK("http://evil.example","x")`, 'not-an-email', "'@SUM(1+1)"]);
-    expect(rows[2]!.slice(5)).toEqual(['F3', "'+cmd|calc", 'also bad', "'-2+3"]);
+    expect(rows[1]!.slice(6)).toEqual(['F1', `'=HYPERLINK("http://evil.example","x")`, 'not-an-email', "'@SUM(1+1)"]);
+    expect(rows[2]!.slice(6)).toEqual(['F3', "'+cmd|calc", 'also bad', "'-2+3"]);
     // No cell of the file can start a formula.
     for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
   });
 
-  it('the JSON is an array in row order of { row, phase, code, field, message, data }', async () => {
+  it('the JSON is an array in row order of { row, line, phase, code, field, message, data }', async () => {
     const res = await download(svc, imp._errors_json_url);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     const errors = JSON.parse(res.text);
     expect(errors.map((e: any) => e.row)).toEqual([1, 3, 5, 6]);
     expect(errors[0]).toEqual({
-      row: 1, phase: 'prevalidation', code: 'invalid_value', field: 'email', message: expect.stringContaining('email'),
+      row: 1, line: 2, phase: 'prevalidation', code: 'invalid_value', field: 'email', message: expect.stringContaining('email'),
       data: { external_id: 'F1', name: '=HYPERLINK("http://evil.example","x")', email: 'not-an-email', notes: '@SUM(1+1)' },
     });
     // Exactly what GET /v1/imports/{id}/errors says.

@@ -70,7 +70,7 @@ export async function createScratchDatabase(template?: string): Promise<{ url: s
   };
 }
 
-export async function startService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, opts: { logger?: object } = {}): Promise<TestService> {
   const { db, drop } = await openTestDb();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-test-data-'));
   // Tests fire requests faster than any client should; the rate limit has a test of its own.
@@ -79,7 +79,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
   const runner = new Runner({ db, config, storage, log: silent });
   let app: FastifyInstance;
   try {
-    app = await buildApp({ db, config, storage });
+    app = await buildApp({ db, config, storage, ...(opts.logger ? { logger: opts.logger } : {}) });
     await app.ready();
   } catch (err) {
     // A suite whose setup fails never calls close(): leave no database or directory behind.

@@ -53,7 +53,7 @@ export async function openCsv(
           const long = record.cells.findIndex((c) => c.length > limits.maxCellChars);
           if (long >= 0) values[PARSE_ERROR_KEY] = `Column ${long + 1} is longer than ${limits.maxCellChars} characters (the limit MAX_CELL_CHARS)`;
         }
-        yield { row: record.index - headerIndex, values };
+        yield { row: record.index - headerIndex, line: record.line, values };
       }
     } finally {
       await records.return(undefined);

@@ -11,6 +11,8 @@ import type { CsvDialect } from './csv-dialect.js';
 export interface CsvRecord {
   /** 1-based position among all records of the file, blank ones and the header included. */
   index: number;
+  /** Physical line (1-based) the record starts on: line breaks inside quoted cells count. */
+  line: number;
   cells: string[];
   /** What is wrong with the record's quoting, for a person. */
   error?: string;
@@ -37,6 +39,7 @@ export async function* csvRecords(
 ): AsyncGenerator<CsvRecord> {
   const parser = new Papa.Parser({ delimiter: dialect.delimiter, newline: dialect.newline, quoteChar: '"' });
   let index = 0;
+  let nextLine = 1;
   let pending = '';
   // Re-parsing a long unfinished record on every chunk would be quadratic; after a parse that
   // completed nothing, wait until the pending text has doubled before trying again.
@@ -66,7 +69,8 @@ export async function* csvRecords(
       if (e.row < result.data.length && !errors.has(e.row)) errors.set(e.row, QUOTE_ERRORS[e.code] ?? e.code);
     }
     return result.data.map((cells, i) => {
-      const record: CsvRecord = { index: ++index, cells };
+      const record: CsvRecord = { index: ++index, line: nextLine, cells };
+      nextLine += 1 + lineBreaksIn(cells);
       const error = errors.get(i);
       if (error !== undefined) record.error = error;
       return record;
@@ -89,4 +93,14 @@ export async function* csvRecords(
     }
   }
   if (pending !== '') yield* take(parser.parse(pending, 0, false) as PapaResult);
+}
+
+/** Line breaks inside a record's cells (only quoted cells have any): CRLF, LF or CR count once. */
+function lineBreaksIn(cells: readonly string[]): number {
+  let n = 0;
+  for (const cell of cells) {
+    if (!cell.includes('\n') && !cell.includes('\r')) continue;
+    n += cell.match(/\r\n|\r|\n/g)?.length ?? 0;
+  }
+  return n;
 }

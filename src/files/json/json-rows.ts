@@ -6,6 +6,8 @@ import { PARSE_ERROR_KEY, type OpenedRows, type SourceRow } from '../row-source.
 
 export interface JsonRecord {
   row: number;
+  /** Physical line of the record (NDJSON); JSON arrays leave it out (see SourceRow.line). */
+  line?: number;
   /** The parsed value, when the record parsed. */
   value?: unknown;
   /** Why the record could not be parsed (NDJSON lines only; a bad JSON array fails the file). */
@@ -57,8 +59,9 @@ export async function openJsonRecords(
 }
 
 function toRow(record: JsonRecord & { label: string }): SourceRow {
-  if (record.problem !== undefined) return { row: record.row, values: { [PARSE_ERROR_KEY]: record.problem } };
-  if (isPlainObject(record.value)) return { row: record.row, values: record.value };
+  const at = record.line === undefined ? { row: record.row } : { row: record.row, line: record.line };
+  if (record.problem !== undefined) return { ...at, values: { [PARSE_ERROR_KEY]: record.problem } };
+  if (isPlainObject(record.value)) return { ...at, values: record.value };
   const problem = `${record.label} is ${describeJsonType(record.value)}; expected an object`;
-  return { row: record.row, values: { [PARSE_ERROR_KEY]: problem } };
+  return { ...at, values: { [PARSE_ERROR_KEY]: problem } };
 }

@@ -33,9 +33,9 @@ async function* ndjsonRecords(input: AsyncIterable<string>, maxDepth: number, de
       continue;
     }
     try {
-      record = { row, label, value: JSON.parse(line) as unknown };
+      record = { row, line: lineNumber, label, value: JSON.parse(line) as unknown };
     } catch (err) {
-      record = { row, label, problem: `${label} is not valid JSON: ${(err as Error).message}` };
+      record = { row, line: lineNumber, label, problem: `${label} is not valid JSON: ${(err as Error).message}` };
     }
     yield record;
   }

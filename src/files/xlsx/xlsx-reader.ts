@@ -80,7 +80,7 @@ export async function openXlsx(source: ByteSource, limits: Required<ReadLimits>)
           const values = cellsToValues(headers, cells);
           const long = cells.findIndex((c) => typeof c === 'string' && c.length > limits.maxCellChars);
           if (long >= 0) values[PARSE_ERROR_KEY] = `Cell ${columnLetter(long + 1)} is longer than ${limits.maxCellChars} characters`;
-          yield { row: number - headerNumber, values };
+          yield { row: number - headerNumber, line: number, values };
         }
       } finally {
         await sheet.return(undefined);

@@ -16,6 +16,7 @@ const IdParams = z.object({ id: z.string() });
 
 const RowErrorView = z.object({
   row: z.number().int(),
+  line: z.number().int().describe('The row as a person finds it in the file (header = 1): CSV physical line, XLSX sheet row, NDJSON line; row + 1 for JSON arrays.'),
   phase: z.string(),
   code: z.string(),
   field: z.string().nullable(),

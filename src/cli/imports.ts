@@ -1,0 +1,320 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Argument, Option, type Command } from 'commander';
+import { csvSafeCell } from '../files/writers/csv-safe-cell.js';
+import { ApiClient, download, putFile, type ClientOptions } from './api-client.js';
+import { isTty, line, paint, printJson, printTable, when } from './output.js';
+import { FINAL_STATUSES, phaseView, uploadView, type ImportJson } from './progress.js';
+
+// `imports …` and `records …`: a client of the HTTP API, like any other.
+
+interface GlobalOpts extends ClientOptions {
+  json?: boolean;
+}
+
+const opts = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
+const client = (cmd: Command) => new ApiClient(opts(cmd));
+
+/** Exit status of a watched import: 0 only for completed. */
+export const exitFor = (status: string): number => (status === 'completed' ? 0 : status === 'failed' ? 1 : 3);
+
+const collect = (value: string, prev: string[]) => [...prev, value];
+
+interface RowError {
+  row: number;
+  line?: number;
+  phase: string;
+  code: string;
+  field: string | null;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export function importCommands(program: Command): void {
+  const imports = program.command('imports').description('run and inspect imports through the HTTP API');
+
+  imports
+    .command('create')
+    .description('create an async import, upload FILE to it, and (with --wait) follow it to the end')
+    .argument('<file>', 'CSV, XLSX, JSON array or NDJSON file')
+    .requiredOption('--resource <name>', 'contact, group, item, asset or location')
+    .addOption(new Option('--action <action>', 'what to do with the rows').choices(['merge', 'overwrite', 'delete']).default('merge'))
+    .addOption(new Option('--duplicate-handling <how>', 'rows naming the same record').choices(['ignore_all', 'use_first']))
+    .option('--map <field=Header>', 'column mapping, repeatable (--map email="E-mail address")', collect, [])
+    .option('--location-id <id>', 'location for rows that name none')
+    .option('--name <name>', 'a name for the import')
+    .option('--no-save-upload', 'do not keep the uploaded rows for download')
+    .option('--wait', 'follow the phases until the import ends; exit 0 only if it completed')
+    .action(async (file: string, o: { resource: string; action: string; duplicateHandling?: string; map: string[]; locationId?: string; name?: string; saveUpload: boolean; wait?: boolean }, cmd: Command) => {
+      const g = opts(cmd);
+      const api = client(cmd);
+      let size: number;
+      file = userPath(file);
+      try {
+        const st = fs.statSync(file);
+        if (!st.isFile()) throw new Error('not a file');
+        size = st.size;
+      } catch {
+        throw new CliError(`Cannot read ${file}: no such file.`);
+      }
+      const mapping: Record<string, string> = {};
+      for (const m of o.map) {
+        const eq = m.indexOf('=');
+        if (eq <= 0 || eq === m.length - 1) throw new CliError(`--map ${m}: expected field=Header, e.g. --map email="E-mail address".`);
+        mapping[m.slice(0, eq).trim()] = m.slice(eq + 1).trim();
+      }
+      const created = await api.request<ImportJson>('POST', '/v1/imports', {
+        resource: o.resource,
+        action: o.action,
+        upload_mode: 'async',
+        ...(o.duplicateHandling ? { duplicate_handling: o.duplicateHandling } : {}),
+        ...(o.map.length ? { column_mapping: mapping } : {}),
+        ...(o.locationId ? { location_id: o.locationId } : {}),
+        ...(o.name ? { name: o.name } : {}),
+        ...(o.saveUpload ? {} : { save_upload: false }),
+      });
+      if (!created._upload_url) throw new CliError(`The API answered import ${created.id} without an upload URL.`);
+      if (!g.json) line(`import ${created.id} created (${o.resource}, ${o.action})`);
+      const up = uploadView(path.basename(file), size, !!g.json);
+      const abort = new AbortController();
+      const onInt = () => {
+        abort.abort();
+        up.stop();
+        process.stderr.write(`\nUpload stopped. Import ${created.id} was not started and expires unused.\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', onInt);
+      try {
+        await putFile(created._upload_url, file, (sent) => up.update(sent), abort.signal);
+      } finally {
+        process.off('SIGINT', onInt);
+      }
+      up.stop();
+      if (!o.wait) {
+        const imp = await api.get<ImportJson>(`/v1/imports/${created.id}`);
+        if (g.json) printJson(imp);
+        else line(`import ${imp.id} ${imp.status}; follow it with: npm run cli -- imports watch ${imp.id}`);
+        return;
+      }
+      process.exitCode = await follow(api, created.id, !!g.json);
+    });
+
+  imports
+    .command('watch')
+    .description('follow an import until it ends (Ctrl-C stops watching, not the import)')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      process.exitCode = await follow(client(cmd), id, !!opts(cmd).json);
+    });
+
+  imports
+    .command('list')
+    .description('imports, newest first')
+    .option('--status <status>')
+    .option('--resource <name>')
+    .option('--limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
+    .action(async (o: { status?: string; resource?: string; limit: number }, cmd: Command) => {
+      const api = client(cmd);
+      const rows: ImportJson[] = [];
+      for await (const imp of api.all<ImportJson>('/v1/imports', { status: o.status, resource: o.resource }, o.limit)) rows.push(imp);
+      if (opts(cmd).json) return printJson(rows);
+      printTable(
+        ['id', 'resource', 'action', 'status', 'created_at', 'rows', 'created', 'updated', 'deleted', 'duplicates', 'errors'],
+        rows.map((i) => [i.id, i.resource, i.action, i.status, when(i.created_at), i.stats.total, i.stats.created, i.stats.updated, i.stats.deleted, i.stats.duplicates, i.stats.errors]),
+      );
+    });
+
+  imports
+    .command('get')
+    .description('one import: status, phases, stats')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const imp = await client(cmd).get<ImportJson>(`/v1/imports/${id}`);
+      if (opts(cmd).json) return printJson(imp);
+      printImport(imp);
+    });
+
+  imports
+    .command('cancel')
+    .description('cancel an import that has not ended')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const imp = await client(cmd).request<ImportJson>('POST', `/v1/imports/${id}/cancel`);
+      if (opts(cmd).json) return printJson(imp);
+      line(`import ${imp.id} ${imp.status}${imp.reason ? ` (${imp.reason})` : ''}`);
+    });
+
+  imports
+    .command('errors')
+    .description("an import's row errors: a table, or every one as CSV/JSON (--format) to stdout or -o FILE")
+    .argument('<id>')
+    .addOption(new Option('--format <format>').choices(['csv', 'json']))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('--limit <n>', 'at most this many (default: 50 in a table, all with --format)', (v) => positiveInt(v, '--limit'))
+    .action(async (id: string, o: { format?: 'csv' | 'json'; output?: string; limit?: number }, cmd: Command) => {
+      const api = client(cmd);
+      const format = o.format ?? (opts(cmd).json ? 'json' : undefined);
+      const max = o.limit ?? (format ? Infinity : 50);
+      const errors: RowError[] = [];
+      for await (const e of api.all<RowError>(`/v1/imports/${id}/errors`, {}, max)) errors.push(e);
+      const text = format === 'json' ? JSON.stringify(errors, null, 2) + '\n' : format === 'csv' ? errorsCsv(errors) : null;
+      if (text !== null) {
+        if (o.output) {
+          fs.writeFileSync(userPath(o.output), text);
+          process.stderr.write(`${errors.length} row errors written to ${o.output}\n`);
+        } else process.stdout.write(text);
+        return;
+      }
+      if (errors.length === 0) return line('no row errors');
+      printErrors(errors);
+    });
+
+  imports
+    .command('download')
+    .description("download an import's stored files: its uploaded rows or its row errors")
+    .argument('<id>')
+    .addArgument(new Argument('<which>', 'upload or errors').choices(['upload', 'errors']))
+    .addOption(new Option('--format <format>').choices(['csv', 'json']).default('csv'))
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (id: string, which: 'upload' | 'errors', o: { format: 'csv' | 'json'; output?: string }, cmd: Command) => {
+      const flag = `include_${which}_${o.format}`;
+      const imp = await client(cmd).get<ImportJson>(`/v1/imports/${id}`, { [flag]: true });
+      const url = imp[`_${which}_${o.format}_url`];
+      if (typeof url !== 'string') {
+        throw new CliError(
+          which === 'errors'
+            ? `Import ${id} has no errors file${FINAL_STATUSES.has(imp.status) ? '' : ' yet (it is written when the import ends)'}.`
+            : `Import ${id} has no stored upload${FINAL_STATUSES.has(imp.status) ? ' (save_upload was off, or the file could not be read)' : ' yet (it is written when the import ends)'}.`,
+        );
+      }
+      const out = o.output ? fs.createWriteStream(userPath(o.output)) : process.stdout;
+      await download(url, out);
+      if (o.output) process.stderr.write(`${which}.${o.format} of ${id} written to ${o.output}\n`);
+    });
+
+  program
+    .command('records')
+    .description("the organization's records")
+    .command('list')
+    .argument('<resource>', 'contact, group, item, asset or location')
+    .option('--external-id <id>', 'only the record with this external_id')
+    .option('--limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
+    .action(async (resource: string, o: { externalId?: string; limit: number }, cmd: Command) => {
+      const api = client(cmd);
+      const rows: Record<string, unknown>[] = [];
+      // The filter is sent to the API, and applied here too, so the answer is right whether
+      // or not the server filters.
+      for await (const r of api.all<Record<string, unknown>>(`/v1/resources/${encodeURIComponent(resource)}/records`, { external_id: o.externalId }, o.externalId ? Infinity : o.limit)) {
+        if (o.externalId !== undefined && r.external_id !== o.externalId) continue;
+        rows.push(r);
+        if (rows.length >= o.limit) break;
+      }
+      if (opts(cmd).json) return printJson(rows);
+      if (rows.length === 0) return line('no records');
+      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== 'organization_id' && c !== 'object');
+      printTable(columns, rows.map((r) => columns.map((c) => cellText(r[c]))));
+    });
+}
+
+export class CliError extends Error {}
+
+/**
+ * A path as the user typed it: `npm run cli` runs in the package directory, not where the
+ * user is; npm says where that was in INIT_CWD.
+ */
+export function userPath(p: string): string {
+  const base = process.env.npm_lifecycle_event === 'cli' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
+  return path.resolve(base, p);
+}
+
+function positiveInt(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive whole number, got "${v}".`);
+  return n;
+}
+
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Polls the import until it is final, showing its phases; Ctrl-C stops watching only. */
+async function follow(api: ApiClient, id: string, json: boolean): Promise<number> {
+  const view = phaseView(json);
+  const stop = new AbortController();
+  const onInt = () => stop.abort();
+  process.once('SIGINT', onInt);
+  let imp: ImportJson;
+  try {
+    for (;;) {
+      imp = await api.get<ImportJson>(`/v1/imports/${id}`);
+      view.update(imp);
+      if (FINAL_STATUSES.has(imp.status)) break;
+      try {
+        await sleep(500, undefined, { signal: stop.signal });
+      } catch {
+        view.stop();
+        process.stderr.write(`\nStopped watching. Import ${id} was not cancelled: it continues on the server.\n  watch again: npm run cli -- imports watch ${id}\n  cancel it:   npm run cli -- imports cancel ${id}\n`);
+        return 130;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+  view.stop();
+  const errors: RowError[] = [];
+  if (imp.stats.errors + imp.stats.duplicates > 0) {
+    for await (const e of api.all<RowError>(`/v1/imports/${id}/errors`, {}, 10)) errors.push(e);
+  }
+  if (json) printJson({ ...imp, first_errors: errors });
+  else {
+    line();
+    printOutcome(imp);
+    if (errors.length) {
+      line();
+      line(`first row errors (all of them: npm run cli -- imports errors ${id}):`);
+      printErrors(errors);
+    }
+  }
+  return exitFor(imp.status);
+}
+
+function printOutcome(imp: ImportJson): void {
+  const s = imp.stats;
+  const colour = imp.status === 'completed' ? 'green' : 'red';
+  line(`${paint(['bold', colour], imp.status)}  import ${imp.id}${imp.reason ? `: ${imp.reason}` : ''}`);
+  line(
+    `rows ${s.total}: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, deleted ${s.deleted}, ` +
+      `overwritten ${s.overwritten}, duplicates ${s.duplicates}, errors ${s.errors}; events ${s.events}`,
+  );
+}
+
+function printImport(imp: ImportJson): void {
+  line(`import ${imp.id}${imp.name ? ` "${imp.name}"` : ''}: ${imp.resource} ${imp.action}, created ${when(imp.created_at)}`);
+  printOutcome(imp);
+  printTable(
+    ['phase', 'status', 'total', 'processed', 'ok', 'removed'],
+    imp.phases.map((p) => [p.name, p.status, p.total, p.processed, p.success, p.error]),
+  );
+}
+
+function printErrors(errors: RowError[]): void {
+  printTable(
+    ['row', 'line', 'phase', 'code', 'field', 'message'],
+    // Long messages are cut on a terminal only, to keep the table readable; a pipe gets them whole.
+    errors.map((e) => [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, isTty() && e.message.length > 100 ? `${e.message.slice(0, 99)}…` : e.message]),
+  );
+}
+
+function errorsCsv(errors: RowError[]): string {
+  // Formula cells are neutralised as in the service's own errors file.
+  const q = (v: unknown) => {
+    const safe = csvSafeCell(v);
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  let out = 'row,line,phase,code,field,message,data\n';
+  for (const e of errors) out += [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, e.message, e.data].map(q).join(',') + '\n';
+  return out;
+}
