@@ -1,23 +1,23 @@
+import { sql, type SqlFragment } from '../db/sql.js';
 import type { Queryable } from '../db/db.js';
-import type { ImportRecord } from '../imports/import-types.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import { sqlLiteral } from './working-rows.js';
+import type { StatementParams } from './statement-params.js';
 
 /**
  * Counts the records an overwrite covers before it writes anything (in processing's own
  * transaction), so cleanup's mass-delete guard compares against what existed — not against a
  * scope that rows created or moved into in the meantime.
  */
-export async function recordScopeCount(tx: Queryable, imp: ImportRecord, def: ResourceDefinition): Promise<void> {
-  await tx.query(
-    `UPDATE imports SET scope_count_before = (SELECT count(*) FROM ${def.table} t WHERE ${scopeCondition(imp, def)}) WHERE id = $1`,
-    [imp.id, imp.organization_id],
-  );
+export async function recordScopeCount(tx: Queryable, def: ResourceDefinition, p: StatementParams): Promise<void> {
+  await tx.query(recordScopeCountSql(def, p));
 }
 
-/** Records the overwrite covers: the organization's, at the import's location for resources tied to one. */
-export function scopeCondition(imp: ImportRecord, def: ResourceDefinition): string {
-  const org = 't.organization_id = $2';
+export const recordScopeCountSql = (def: ResourceDefinition, p: StatementParams) =>
+  sql`UPDATE imports SET scope_count_before = (SELECT count(*) FROM ${sql.ident(def.table)} t WHERE ${scopeCondition(def, p)}) WHERE id = ${p.importId}`;
+
+/** Records the overwrite covers (over `t`): the organization's, at the import's location for resources tied to one. */
+export function scopeCondition(def: ResourceDefinition, p: Pick<StatementParams, 'organizationId' | 'locationId'>): SqlFragment {
+  const org = sql`t.organization_id = ${p.organizationId}`;
   // location_id was checked at creation to be one of the organization's location ids.
-  return def.locationField && imp.location_id ? `${org} AND t.${def.locationField} = ${sqlLiteral(imp.location_id)}` : org;
+  return def.locationField && p.locationId ? sql`${org} AND t.${sql.ident(def.locationField)} = ${p.locationId}` : org;
 }
