@@ -81,6 +81,8 @@ function tag(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
   return new SqlFragment([...strings], values);
 }
 
+const EMPTY = new SqlFragment([''], []);
+
 export const sql = Object.assign(tag, {
   ident: (name: string) => new SqlIdent(name),
   param: (value: unknown, label?: string) => new SqlParam(value, label),
@@ -88,10 +90,9 @@ export const sql = Object.assign(tag, {
     if (list.length === 0) return EMPTY;
     return new SqlFragment(['', ...list.slice(1).map(() => separator), ''], list);
   },
-  empty: undefined as unknown as SqlFragment,
+  /** Nothing: for a part of a statement that is left out. */
+  empty: EMPTY,
 });
-const EMPTY = new SqlFragment([''], []);
-sql.empty = EMPTY;
 
 /** `(text, params)` or a statement, as text and values. */
 export function toQuery(statement: string | SqlStatement, params: readonly unknown[] = []): { text: string; values: unknown[] } {
