@@ -13,7 +13,7 @@ import type { StatementParams } from './statement-params.js';
 import { transformingStatements } from './transforming.js';
 import { undoUpsertsSql } from './undo-processing.js';
 import { validationStatements } from './validation.js';
-import { countLiveRowsInSql, countLiveRowsSql } from './working-rows.js';
+import { analyzeWorkingRowsSql, countLiveRowsInSql, countLiveRowsSql } from './working-rows.js';
 
 // Every statement the phases run for an import of one resource and action, in phase order,
 // each named by the builder that makes it: what `npm run sql:print` shows, and what the EXPLAIN
@@ -38,7 +38,9 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
   const add = (phase: PhaseName, list: { name: string; statement: SqlFragment }[], when?: string) =>
     out.push(...list.map((s) => ({ phase, ...s, ...(when ? { when } : {}) })));
   add('preparsing', [{ name: 'removeDuplicates(identity)', statement: removeDuplicatesSql(def, 'identity', p, { ranged }) }]);
+  add('transforming', [{ name: 'analyzeWorkingRows', statement: analyzeWorkingRowsSql('import_rows') }], 'the import is sync (prepare)');
   add('transforming', transformingStatements(def, action, p, { ranged }));
+  add('parsing', [{ name: 'analyzeWorkingRows', statement: analyzeWorkingRowsSql('import_row_ids') }]);
   add(
     'parsing',
     parsingKinds(action).map((kind) => ({ name: `removeDuplicates(${kind})`, statement: removeDuplicatesSql(def, kind, p, { ranged }) })),

@@ -134,8 +134,10 @@ export async function dropWorkingRowsInRanges(db: Db, importId: string, rows: nu
  * hundreds of thousands of rows.
  */
 export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | 'import_row_ids' = 'import_rows'): Promise<void> {
-  await tx.query(`ANALYZE ${table}`);
+  await tx.query(analyzeWorkingRowsSql(table));
 }
+
+export const analyzeWorkingRowsSql = (table: 'import_rows' | 'import_row_ids') => sql`ANALYZE ${sql.ident(table)}`;
 
 /**
  * Planner settings for one phase's transaction: more memory per sort and hash (work_mem), so

@@ -1,4 +1,4 @@
--- asset delete: 13 statements
+-- asset delete: 15 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -30,10 +30,13 @@ FROM d;
 --   $5 = "preparsing"
 --   $6 = "asset"
 
--- [2] transforming · collectWantedKeys
-CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+-- [2] transforming · analyzeWorkingRows (only when the import is sync (prepare))
+ANALYZE import_rows;
 
 -- [3] transforming · collectWantedKeys
+CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+
+-- [4] transforming · collectWantedKeys
 INSERT INTO wanted_keys
 SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ($1, r.keys ->> $1), ($2, r.keys ->> $2), ($3, r.keys ->> $3)) k(key, v)
 WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $5 AND $6 AND k.v IS NOT NULL GROUP BY k.key, k.v;
@@ -44,10 +47,10 @@ WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.imp
 --   $5 = first row of the range: 1
 --   $6 = last row of the range: 2000
 
--- [4] transforming · collectWantedKeys
+-- [5] transforming · collectWantedKeys
 ANALYZE wanted_keys;
 
--- [5] transforming · resolveIdentities
+-- [6] transforming · resolveIdentities
 WITH live AS (
   SELECT r.row, r.keys FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $2 AND $3
 ), decided AS (
@@ -111,7 +114,10 @@ SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resol
 --   $14 = organization id: "org_0000000000sample"
 --   $15 = "ast_"
 
--- [6] parsing · removeDuplicates(record)
+-- [7] parsing · analyzeWorkingRows
+ANALYZE import_row_ids;
+
+-- [8] parsing · removeDuplicates(record)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -141,24 +147,24 @@ FROM d;
 --   $5 = "parsing"
 --   $6 = "asset"
 
--- [7] processing · countLiveRows (only when first range)
+-- [9] processing · countLiveRows (only when first range)
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [8] processing · removeRecords.doomed
+-- [10] processing · removeRecords.doomed
 CREATE TEMPORARY TABLE doomed (id text PRIMARY KEY) ON COMMIT DROP;
 
--- [9] processing · removeRecords.doomed
+-- [11] processing · removeRecords.doomed
 INSERT INTO doomed (id) SELECT DISTINCT ids.id FROM (SELECT i.record_id FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)) AS ids(id) WHERE ids.id IS NOT NULL;
 --   $1 = import id: "imp_0000000000sample"
 
--- [10] processing · removeRecords.lockDoomed
+-- [12] processing · removeRecords.lockDoomed
 SELECT t.id FROM assets t JOIN doomed d ON d.id = t.id ORDER BY t.id FOR UPDATE OF t;
 
--- [11] processing · removeRecords.deleteDoomed
+-- [13] processing · removeRecords.deleteDoomed
 WITH gone AS (
   DELETE FROM assets t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (
@@ -171,7 +177,7 @@ SELECT count(*)::int AS n FROM ev;
 --   $2 = import id: "imp_0000000000sample"
 --   $3 = "asset"
 
--- [12] processing · reportKept (only when a record came to be required meanwhile)
+-- [14] processing · reportKept (only when a record came to be required meanwhile)
 INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
 SELECT $1, r.row, 'processing', 'still_referenced', NULL,
        $2 || ' ' || i.record_id || ' came to be required by another record while this import ran, so it was not deleted.', r.raw
@@ -180,7 +186,7 @@ FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row 
 --   $2 = "asset"
 --   $3 = ids spared: ["sample_kept_id"]
 
--- [13] cleanup · countLiveRows
+-- [15] cleanup · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),

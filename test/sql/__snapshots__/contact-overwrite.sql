@@ -1,4 +1,4 @@
--- contact overwrite: 30 statements
+-- contact overwrite: 32 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -30,10 +30,13 @@ FROM d;
 --   $5 = "preparsing"
 --   $6 = "contact"
 
--- [2] transforming · collectWantedKeys
-CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+-- [2] transforming · analyzeWorkingRows (only when the import is sync (prepare))
+ANALYZE import_rows;
 
 -- [3] transforming · collectWantedKeys
+CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+
+-- [4] transforming · collectWantedKeys
 INSERT INTO wanted_keys
 SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ($1, r.keys ->> $1), ($2, r.keys ->> $2)) k(key, v)
 WHERE r.import_id = $3 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $4 AND $5 AND k.v IS NOT NULL GROUP BY k.key, k.v;
@@ -43,10 +46,10 @@ WHERE r.import_id = $3 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.imp
 --   $4 = first row of the range: 1
 --   $5 = last row of the range: 2000
 
--- [4] transforming · collectWantedKeys
+-- [5] transforming · collectWantedKeys
 ANALYZE wanted_keys;
 
--- [5] transforming · resolveIdentities
+-- [6] transforming · resolveIdentities
 WITH live AS (
   SELECT r.row, r.keys FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $2 AND $3
 ), decided AS (
@@ -107,7 +110,10 @@ SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resol
 --   $13 = organization id: "org_0000000000sample"
 --   $14 = "con_"
 
--- [6] parsing · removeDuplicates(record)
+-- [7] parsing · analyzeWorkingRows
+ANALYZE import_row_ids;
+
+-- [8] parsing · removeDuplicates(record)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -137,7 +143,7 @@ FROM d;
 --   $5 = "parsing"
 --   $6 = "contact"
 
--- [7] parsing · removeDuplicates(external_id)
+-- [9] parsing · removeDuplicates(external_id)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -166,7 +172,7 @@ FROM d;
 --   $4 = duplicate_handling: "use_first"
 --   $5 = "parsing"
 
--- [8] validation · removeMissingRequired
+-- [10] validation · removeMissingRequired
 INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
 SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
   CASE WHEN m.is_new THEN 'Creating ' || $2 || ' needs ' || m.field || ', and the row has no value for it.'
@@ -187,10 +193,10 @@ WHERE m.field IS NOT NULL;
 --   $5 = first row of the range: 1
 --   $6 = last row of the range: 2000
 
--- [9] validation · resolveReferences.refs
+-- [11] validation · resolveReferences.refs
 CREATE TEMPORARY TABLE refs (row int, field text, pos int, ord int, value text, target text) ON COMMIT DROP;
 
--- [10] validation · resolveReferences.refs
+-- [12] validation · resolveReferences.refs
 INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
 FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2 CROSS JOIN LATERAL (SELECT $3::text AS field, $4::int AS pos, e.ord::int AS ord, e.value, $5::text AS target
     FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.vals -> $3) = 'array' THEN r.vals -> $3 END)
@@ -210,17 +216,17 @@ WHERE r.import_id = $9 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.imp
 --   $8 = "location"
 --   $9 = import id: "imp_0000000000sample"
 
--- [11] validation · resolveReferences.refs
+-- [13] validation · resolveReferences.refs
 ANALYZE refs;
 
--- [12] validation · resolveReferences.values
+-- [14] validation · resolveReferences.values
 CREATE TEMPORARY TABLE ref_values ON COMMIT DROP AS
 SELECT DISTINCT target, value FROM refs WHERE target IS NOT NULL;
 
--- [13] validation · resolveReferences.values
+-- [15] validation · resolveReferences.values
 ANALYZE ref_values;
 
--- [14] validation · resolveReferences.matches
+-- [16] validation · resolveReferences.matches
 CREATE TEMPORARY TABLE ref_matches ON COMMIT DROP AS
 SELECT m.target, m.value, count(DISTINCT m.id)::int AS n, (array_agg(DISTINCT m.id ORDER BY m.id))[1:5] AS ids
 FROM (SELECT x.target, x.value, t.id FROM ref_values x JOIN groups t
@@ -247,10 +253,10 @@ ON t.organization_id = $1 AND t.name = x.value WHERE x.target = $3) m GROUP BY m
 --   $2 = "group"
 --   $3 = "location"
 
--- [15] validation · resolveReferences.matches
+-- [17] validation · resolveReferences.matches
 ANALYZE ref_matches;
 
--- [16] validation · resolveReferences.save
+-- [18] validation · resolveReferences.save
 WITH counted AS (
   SELECT x.row, x.field, x.pos, x.ord, x.value, x.target, coalesce(m.n, 0) AS n, m.ids
   FROM refs x LEFT JOIN ref_matches m ON m.target = x.target AND m.value = x.value
@@ -287,19 +293,19 @@ SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM saved
 --   $2 = "groups"
 --   $3 = "locations"
 
--- [17] processing · countLiveRows (only when first range)
+-- [19] processing · countLiveRows (only when first range)
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [18] processing · recordScopeCount (only when first range)
+-- [20] processing · recordScopeCount (only when first range)
 UPDATE imports SET scope_count_before = (SELECT count(*) FROM contacts t WHERE t.organization_id = $1) WHERE id = $2;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = import id: "imp_0000000000sample"
 
--- [19] processing · lockReferenceTargets
+-- [21] processing · lockReferenceTargets
 WITH wanted AS (
   SELECT DISTINCT x.id FROM import_row_refs f CROSS JOIN LATERAL jsonb_each(f.refs) AS e(key, value)
   CROSS JOIN LATERAL (
@@ -323,7 +329,7 @@ SELECT (SELECT count(*) FROM wanted)::int AS wanted, (SELECT count(*) FROM (SELE
 --   $7 = "grp_"
 --   $8 = "loc_"
 
--- [20] processing · removeVanished (only when a referenced record vanished meanwhile)
+-- [22] processing · removeVanished (only when a referenced record vanished meanwhile)
 WITH wanted AS (
   SELECT r.row, e.key AS field, x.id
   FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
@@ -355,14 +361,14 @@ FROM vanished v JOIN import_rows r ON r.import_id = $3 AND r.row = v.row;
 --   $7 = "grp_"
 --   $8 = "loc_"
 
--- [21] processing · countLiveRows
+-- [23] processing · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [22] processing · upsertRecords
+-- [24] processing · upsertRecords
 WITH src AS (
   SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
   FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
@@ -415,7 +421,7 @@ FROM changes;
 --   $14 = "locations"
 --   $15 = "contact"
 
--- [23] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
+-- [25] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
 WITH ev AS (
   DELETE FROM events e WHERE e.organization_id = $1 AND e.import_id = $2 RETURNING e.record_id, e.type, e.before
 ), created AS (
@@ -429,14 +435,14 @@ SELECT 1;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = import id: "imp_0000000000sample"
 
--- [24] cleanup · countLiveRows
+-- [26] cleanup · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [25] cleanup · countUnmentioned
+-- [27] cleanup · countUnmentioned
 SELECT (SELECT count(*) FROM (SELECT t.id FROM contacts t
 WHERE t.organization_id = $1 AND t.id NOT IN (SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $2 UNION SELECT m.id FROM import_rows r JOIN contacts m ON m.organization_id = $1 AND m.id = r.keys ->> $3
        WHERE r.import_id = $2 AND split_part(r.ident, ':', 1) = $3
@@ -452,10 +458,10 @@ FROM imports i WHERE i.id = $2;
 --   $4 = "external_id"
 --   $5 = "email"
 
--- [26] cleanup · removeRecords.doomed
+-- [28] cleanup · removeRecords.doomed
 CREATE TEMPORARY TABLE doomed (id text PRIMARY KEY) ON COMMIT DROP;
 
--- [27] cleanup · removeRecords.doomed
+-- [29] cleanup · removeRecords.doomed
 INSERT INTO doomed (id) SELECT DISTINCT ids.id FROM (SELECT t.id FROM contacts t
 WHERE t.organization_id = $1 AND t.id NOT IN (SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $2 UNION SELECT m.id FROM import_rows r JOIN contacts m ON m.organization_id = $1 AND m.id = r.keys ->> $3
 WHERE r.import_id = $2 AND split_part(r.ident, ':', 1) = $3
@@ -470,10 +476,10 @@ AND NOT EXISTS (SELECT 1 FROM import_row_ids i WHERE i.import_id = $2 AND i.row 
 --   $4 = "external_id"
 --   $5 = "email"
 
--- [28] cleanup · removeRecords.lockDoomed
+-- [30] cleanup · removeRecords.lockDoomed
 SELECT t.id FROM contacts t JOIN doomed d ON d.id = t.id ORDER BY t.id FOR UPDATE OF t;
 
--- [29] cleanup · removeRecords.clearReferences(group.children)
+-- [31] cleanup · removeRecords.clearReferences(group.children)
 WITH old AS (
   SELECT t.* FROM groups t WHERE t.organization_id = $1 AND t.children && ARRAY(SELECT id FROM doomed) FOR UPDATE
 ), changed AS (
@@ -489,7 +495,7 @@ SELECT count(*)::int AS n FROM ev;
 --   $2 = import id: "imp_0000000000sample"
 --   $3 = "group"
 
--- [30] cleanup · removeRecords.deleteDoomed
+-- [32] cleanup · removeRecords.deleteDoomed
 WITH gone AS (
   DELETE FROM contacts t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (

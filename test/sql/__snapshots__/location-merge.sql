@@ -1,4 +1,4 @@
--- location merge: 13 statements
+-- location merge: 15 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -30,10 +30,13 @@ FROM d;
 --   $5 = "preparsing"
 --   $6 = "location"
 
--- [2] transforming · collectWantedKeys
-CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+-- [2] transforming · analyzeWorkingRows (only when the import is sync (prepare))
+ANALYZE import_rows;
 
 -- [3] transforming · collectWantedKeys
+CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+
+-- [4] transforming · collectWantedKeys
 INSERT INTO wanted_keys
 SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ($1, r.keys ->> $1), ($2, r.keys ->> $2), ($3, r.keys ->> $3)) k(key, v)
 WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $5 AND $6 AND k.v IS NOT NULL GROUP BY k.key, k.v;
@@ -44,10 +47,10 @@ WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.imp
 --   $5 = first row of the range: 1
 --   $6 = last row of the range: 2000
 
--- [4] transforming · collectWantedKeys
+-- [5] transforming · collectWantedKeys
 ANALYZE wanted_keys;
 
--- [5] transforming · resolveIdentities
+-- [6] transforming · resolveIdentities
 WITH live AS (
   SELECT r.row, r.keys FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $2 AND $3
 ), decided AS (
@@ -111,7 +114,10 @@ SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resol
 --   $14 = organization id: "org_0000000000sample"
 --   $15 = "loc_"
 
--- [6] parsing · removeDuplicates(record)
+-- [7] parsing · analyzeWorkingRows
+ANALYZE import_row_ids;
+
+-- [8] parsing · removeDuplicates(record)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -141,7 +147,7 @@ FROM d;
 --   $5 = "parsing"
 --   $6 = "location"
 
--- [7] parsing · removeDuplicates(external_id)
+-- [9] parsing · removeDuplicates(external_id)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -170,7 +176,7 @@ FROM d;
 --   $4 = duplicate_handling: "use_first"
 --   $5 = "parsing"
 
--- [8] validation · removeMissingRequired
+-- [10] validation · removeMissingRequired
 INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
 SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
   CASE WHEN m.is_new THEN 'Creating ' || $2 || ' needs ' || m.field || ', and the row has no value for it.'
@@ -198,21 +204,21 @@ WHERE m.field IS NOT NULL;
 --   $9 = first row of the range: 1
 --   $10 = last row of the range: 2000
 
--- [9] processing · countLiveRows (only when first range)
+-- [11] processing · countLiveRows (only when first range)
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [10] processing · countLiveRows
+-- [12] processing · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [11] processing · upsertRecords
+-- [13] processing · upsertRecords
 WITH src AS (
   SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
   FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
@@ -267,7 +273,7 @@ FROM changes;
 --   $16 = "timezone"
 --   $17 = "location"
 
--- [12] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
+-- [14] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
 WITH ev AS (
   DELETE FROM events e WHERE e.organization_id = $1 AND e.import_id = $2 RETURNING e.record_id, e.type, e.before
 ), created AS (
@@ -281,7 +287,7 @@ SELECT 1;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = import id: "imp_0000000000sample"
 
--- [13] cleanup · countLiveRows
+-- [15] cleanup · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),

@@ -1,4 +1,4 @@
--- location overwrite: 23 statements
+-- location overwrite: 25 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -30,10 +30,13 @@ FROM d;
 --   $5 = "preparsing"
 --   $6 = "location"
 
--- [2] transforming · collectWantedKeys
-CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+-- [2] transforming · analyzeWorkingRows (only when the import is sync (prepare))
+ANALYZE import_rows;
 
 -- [3] transforming · collectWantedKeys
+CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+
+-- [4] transforming · collectWantedKeys
 INSERT INTO wanted_keys
 SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ($1, r.keys ->> $1), ($2, r.keys ->> $2), ($3, r.keys ->> $3)) k(key, v)
 WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $5 AND $6 AND k.v IS NOT NULL GROUP BY k.key, k.v;
@@ -44,10 +47,10 @@ WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.imp
 --   $5 = first row of the range: 1
 --   $6 = last row of the range: 2000
 
--- [4] transforming · collectWantedKeys
+-- [5] transforming · collectWantedKeys
 ANALYZE wanted_keys;
 
--- [5] transforming · resolveIdentities
+-- [6] transforming · resolveIdentities
 WITH live AS (
   SELECT r.row, r.keys FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $2 AND $3
 ), decided AS (
@@ -111,7 +114,10 @@ SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resol
 --   $14 = organization id: "org_0000000000sample"
 --   $15 = "loc_"
 
--- [6] parsing · removeDuplicates(record)
+-- [7] parsing · analyzeWorkingRows
+ANALYZE import_row_ids;
+
+-- [8] parsing · removeDuplicates(record)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -141,7 +147,7 @@ FROM d;
 --   $5 = "parsing"
 --   $6 = "location"
 
--- [7] parsing · removeDuplicates(external_id)
+-- [9] parsing · removeDuplicates(external_id)
 WITH w AS (
   -- Every row of those groups, each with its group's size and first two rows. The rows of
   -- the range are then picked by row number, not joined back: a join whose size the
@@ -170,7 +176,7 @@ FROM d;
 --   $4 = duplicate_handling: "use_first"
 --   $5 = "parsing"
 
--- [8] validation · removeMissingRequired
+-- [10] validation · removeMissingRequired
 INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
 SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
   CASE WHEN m.is_new THEN 'Creating ' || $2 || ' needs ' || m.field || ', and the row has no value for it.'
@@ -198,26 +204,26 @@ WHERE m.field IS NOT NULL;
 --   $9 = first row of the range: 1
 --   $10 = last row of the range: 2000
 
--- [9] processing · countLiveRows (only when first range)
+-- [11] processing · countLiveRows (only when first range)
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [10] processing · recordScopeCount (only when first range)
+-- [12] processing · recordScopeCount (only when first range)
 UPDATE imports SET scope_count_before = (SELECT count(*) FROM locations t WHERE t.organization_id = $1) WHERE id = $2;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = import id: "imp_0000000000sample"
 
--- [11] processing · countLiveRows
+-- [13] processing · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [12] processing · upsertRecords
+-- [14] processing · upsertRecords
 WITH src AS (
   SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
   FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
@@ -272,7 +278,7 @@ FROM changes;
 --   $16 = "timezone"
 --   $17 = "location"
 
--- [13] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
+-- [15] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
 WITH ev AS (
   DELETE FROM events e WHERE e.organization_id = $1 AND e.import_id = $2 RETURNING e.record_id, e.type, e.before
 ), created AS (
@@ -286,14 +292,14 @@ SELECT 1;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = import id: "imp_0000000000sample"
 
--- [14] cleanup · countLiveRows
+-- [16] cleanup · countLiveRows
 SELECT coalesce(
 (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [15] cleanup · countUnmentioned
+-- [17] cleanup · countUnmentioned
 SELECT (SELECT count(*) FROM (SELECT t.id FROM locations t
 WHERE t.organization_id = $1 AND t.id NOT IN (SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $2 UNION SELECT m.id FROM import_rows r JOIN locations m ON m.organization_id = $1 AND m.id = r.keys ->> $3
        WHERE r.import_id = $2 AND split_part(r.ident, ':', 1) = $3
@@ -312,10 +318,10 @@ FROM imports i WHERE i.id = $2;
 --   $5 = "code"
 --   $6 = "name"
 
--- [16] cleanup · removeRecords.doomed
+-- [18] cleanup · removeRecords.doomed
 CREATE TEMPORARY TABLE doomed (id text PRIMARY KEY) ON COMMIT DROP;
 
--- [17] cleanup · removeRecords.doomed
+-- [19] cleanup · removeRecords.doomed
 INSERT INTO doomed (id) SELECT DISTINCT ids.id FROM (SELECT t.id FROM locations t
 WHERE t.organization_id = $1 AND t.id NOT IN (SELECT i.record_id FROM import_row_ids i WHERE i.import_id = $2 UNION SELECT m.id FROM import_rows r JOIN locations m ON m.organization_id = $1 AND m.id = r.keys ->> $3
 WHERE r.import_id = $2 AND split_part(r.ident, ':', 1) = $3
@@ -333,14 +339,14 @@ AND NOT EXISTS (SELECT 1 FROM import_row_ids i WHERE i.import_id = $2 AND i.row 
 --   $5 = "code"
 --   $6 = "name"
 
--- [18] cleanup · removeRecords.lockDoomed
+-- [20] cleanup · removeRecords.lockDoomed
 SELECT t.id FROM locations t JOIN doomed d ON d.id = t.id ORDER BY t.id FOR UPDATE OF t;
 
--- [19] cleanup · removeRecords.spareRequired
+-- [21] cleanup · removeRecords.spareRequired
 DELETE FROM doomed d WHERE EXISTS (SELECT 1 FROM assets x WHERE x.organization_id = $1 AND x.location = d.id) RETURNING d.id;
 --   $1 = organization id: "org_0000000000sample"
 
--- [20] cleanup · removeRecords.clearReferences(group.location)
+-- [22] cleanup · removeRecords.clearReferences(group.location)
 WITH old AS (
   SELECT t.* FROM groups t WHERE t.organization_id = $1 AND t.location IN (SELECT id FROM doomed) FOR UPDATE
 ), changed AS (
@@ -356,7 +362,7 @@ SELECT count(*)::int AS n FROM ev;
 --   $2 = import id: "imp_0000000000sample"
 --   $3 = "group"
 
--- [21] cleanup · removeRecords.clearReferences(group.children)
+-- [23] cleanup · removeRecords.clearReferences(group.children)
 WITH old AS (
   SELECT t.* FROM groups t WHERE t.organization_id = $1 AND t.children && ARRAY(SELECT id FROM doomed) FOR UPDATE
 ), changed AS (
@@ -372,7 +378,7 @@ SELECT count(*)::int AS n FROM ev;
 --   $2 = import id: "imp_0000000000sample"
 --   $3 = "group"
 
--- [22] cleanup · removeRecords.clearReferences(contact.locations)
+-- [24] cleanup · removeRecords.clearReferences(contact.locations)
 WITH old AS (
   SELECT t.* FROM contacts t WHERE t.organization_id = $1 AND t.locations && ARRAY(SELECT id FROM doomed) FOR UPDATE
 ), changed AS (
@@ -388,7 +394,7 @@ SELECT count(*)::int AS n FROM ev;
 --   $2 = import id: "imp_0000000000sample"
 --   $3 = "contact"
 
--- [23] cleanup · removeRecords.deleteDoomed
+-- [25] cleanup · removeRecords.deleteDoomed
 WITH gone AS (
   DELETE FROM locations t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (
