@@ -9,11 +9,12 @@ import type { StatementParams } from './statement-params.js';
  * scope that rows created or moved into in the meantime.
  */
 export async function recordScopeCount(tx: Queryable, def: ResourceDefinition, p: StatementParams): Promise<void> {
-  await tx.query(recordScopeCountSql(def, p));
+  const res = await tx.query<{ n: number }>(countScopeSql(def, p));
+  await tx.query('UPDATE imports SET scope_count_before = $2 WHERE id = $1', [p.importId.value, res.rows[0]?.n ?? 0]);
 }
 
-export const recordScopeCountSql = (def: ResourceDefinition, p: StatementParams) =>
-  sql`UPDATE imports SET scope_count_before = (SELECT count(*) FROM ${sql.ident(def.table)} t WHERE ${scopeCondition(def, p)}) WHERE id = ${p.importId}`;
+export const countScopeSql = (def: ResourceDefinition, p: StatementParams) =>
+  sql`SELECT count(*)::int AS n FROM ${sql.ident(def.table)} t WHERE ${scopeCondition(def, p)}`;
 
 /** Records the overwrite covers (over `t`): the organization's, at the import's location for resources tied to one. */
 export function scopeCondition(def: ResourceDefinition, p: Pick<StatementParams, 'organizationId' | 'locationId'>): SqlFragment {

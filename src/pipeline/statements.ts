@@ -2,7 +2,7 @@ import { sql, type SqlFragment } from '../db/sql.js';
 import type { Action } from '../imports/import-types.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import { cleanupStatements } from './cleanup.js';
-import { recordScopeCountSql } from './overwrite-scope.js';
+import { countScopeSql } from './overwrite-scope.js';
 import { parsingKinds } from './parsing.js';
 import type { PhaseName } from './phases.js';
 import { processDeletesStatements } from './process-deletes.js';
@@ -47,7 +47,7 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
   );
   add('validation', validationStatements(def, action, p));
   add('processing', [{ name: 'countLiveRows', statement: countLiveRowsSql(p) }], 'first range');
-  if (action === 'overwrite') add('processing', [{ name: 'recordScopeCount', statement: recordScopeCountSql(def, p) }], 'first range');
+  if (action === 'overwrite') add('processing', [{ name: 'countScope', statement: countScopeSql(def, p) }], 'first range');
   if (action === 'delete') {
     const list = processDeletesStatements(def, p);
     add('processing', list.slice(0, -1));

@@ -1,8 +1,7 @@
 import type { Queryable } from '../db/db.js';
-import { sql, type SqlFragment } from '../db/sql.js';
+import { sql, type SqlFragment, type SqlParam } from '../db/sql.js';
 import { getResource } from '../resources/index.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import type { StatementParams } from './statement-params.js';
 import { PHASES } from './phases.js';
 
 // Where processing runs range by range (PGlite, merge and overwrite: see processing.ts), an
@@ -35,7 +34,7 @@ export async function undoUnfinishedProcessing(tx: Queryable, importId: string):
 }
 
 /** Deletes the import's events, and with them the records it created; gives the ones it updated their values before. */
-export function undoUpsertsSql(def: ResourceDefinition, p: Pick<StatementParams, 'importId' | 'organizationId'>): SqlFragment {
+export function undoUpsertsSql(def: ResourceDefinition, p: { importId: SqlParam; organizationId: SqlParam }): SqlFragment {
   const table = sql.ident(def.table);
   const restore = sql.join(
     Object.keys(def.fields).map((c) => sql`${sql.ident(c)} = (b.p).${sql.ident(c)}`),

@@ -4,7 +4,6 @@ import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
 import type { PhaseName } from './phases.js';
 import { sql, type SqlParam } from '../db/sql.js';
-import type { StatementParams } from './statement-params.js';
 
 // SQL over `import_rows` (the staged input) and `import_errors` (removed rows). A row is live
 // until a phase writes its error; phases select live rows with liveRow, never a flag, so
@@ -21,17 +20,18 @@ export const RESOLVED_ROWS = sql`import_rows r JOIN import_row_ids i ON i.import
 // joined by row: the planner does not carry it from one join column to the other, and would
 // otherwise read all of the import's ids and references for every range.
 
-type RangeParams = Pick<StatementParams, 'importId' | 'from' | 'to'>;
+/** The import id and the range's first and last row (see pipeline/statement-params.ts). */
+type RangeParams = { importId: SqlParam; from: SqlParam; to: SqlParam };
 
 /** Like liveRow, for the rows of a range. */
 export const liveRowsIn = (p: RangeParams) => sql`${liveRow(p.importId)} AND r.row BETWEEN ${p.from} AND ${p.to}`;
 
 /** Like RESOLVED_ROWS, for the rows of a range. */
-export const resolvedRowsIn = (p: Pick<StatementParams, 'from' | 'to'>) =>
+export const resolvedRowsIn = (p: Pick<RangeParams, 'from' | 'to'>) =>
   sql`import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN ${p.from} AND ${p.to}`;
 
 /** The statement behind countLiveRows. */
-export const countLiveRowsSql = (p: Pick<StatementParams, 'importId'>) => sql`SELECT coalesce(
+export const countLiveRowsSql = (p: Pick<RangeParams, 'importId'>) => sql`SELECT coalesce(
        (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = ${p.importId})
         FROM import_phases p WHERE p.import_id = ${p.importId} AND p.position = 0 AND p.status = 'completed'),
        (SELECT count(*) FROM import_rows r WHERE ${liveRow(p.importId)}))::int AS n`;

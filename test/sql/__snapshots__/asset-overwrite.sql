@@ -305,11 +305,10 @@ SELECT coalesce(
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [20] processing · recordScopeCount (only when first range)
-UPDATE imports SET scope_count_before = (SELECT count(*) FROM assets t WHERE t.organization_id = $1 AND t.location = $2) WHERE id = $3;
+-- [20] processing · countScope (only when first range)
+SELECT count(*)::int AS n FROM assets t WHERE t.organization_id = $1 AND t.location = $2;
 --   $1 = organization id: "org_0000000000sample"
 --   $2 = location_id: "loc_0000000000sample"
---   $3 = import id: "imp_0000000000sample"
 
 -- [21] processing · lockReferenceTargets
 WITH wanted AS (

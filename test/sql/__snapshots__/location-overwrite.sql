@@ -211,10 +211,9 @@ SELECT coalesce(
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
 
--- [12] processing · recordScopeCount (only when first range)
-UPDATE imports SET scope_count_before = (SELECT count(*) FROM locations t WHERE t.organization_id = $1) WHERE id = $2;
+-- [12] processing · countScope (only when first range)
+SELECT count(*)::int AS n FROM locations t WHERE t.organization_id = $1;
 --   $1 = organization id: "org_0000000000sample"
---   $2 = import id: "imp_0000000000sample"
 
 -- [13] processing · countLiveRows
 SELECT coalesce(
