@@ -32,7 +32,7 @@ describe('sql:print', () => {
     expect(stdout).toMatch(/^-- contact merge: \d+ statements\n/);
     expect(stdout).toContain('-- [1] preparsing · removeDuplicates(identity)');
     expect(stdout).toMatch(/-- \[\d+\] processing · upsertRecords\nWITH src AS/);
-    expect(stdout).toMatch(/--   \$1 = import id: "imp_/);
+    expect(stdout).toMatch(/-- {3}\$1 = import id: "imp_/);
     expect(stdout).not.toContain('overwrite: ');
   });
 
