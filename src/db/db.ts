@@ -6,6 +6,8 @@
 //  - 64-bit integers are cast to `::int` or `::float8` in SQL (the engines parse int8 differently);
 //  - epoch seconds are read as `floor(extract(epoch from x))::float8`.
 
+import type { SqlStatement } from './sql.js';
+
 export type Row = Record<string, unknown>;
 
 export interface QueryResult<T> {
@@ -14,7 +16,8 @@ export interface QueryResult<T> {
 }
 
 export interface Queryable {
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** `(text, params)`, or a statement built with the `sql` tag (sql.ts), which carries its parameters. */
+  query<T = Row>(sql: string | SqlStatement, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** COPY `data` (already in COPY text format, see copy-text.ts) into `table (columns)`. */
   copyIn(table: string, columns: readonly string[], data: string | Buffer): Promise<void>;
   /** Multi-statement SQL without parameters (migrations). */

@@ -3,6 +3,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { toQuery, type SqlStatement } from './sql.js';
 
 // Postgres server adapter (node-postgres pool). Quirks:
 //  - int8 arrives as a string: SQL casts to ::int/::float8 (see db.ts);
@@ -13,8 +14,9 @@ type Client = pg.Pool | pg.PoolClient;
 
 function wrap(client: Client): Queryable {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const res = await client.query(sql, params as unknown[]);
+    async query<T>(statement: string | SqlStatement, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const { text, values } = toQuery(statement, params);
+      const res = await client.query(text, values);
       return { rows: res.rows as T[], rowCount: res.rowCount ?? res.rows.length };
     },
     async copyIn(table, columns, data) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { toQuery, type SqlStatement } from './sql.js';
 
 // Embedded PGlite adapter. Quirks:
 //  - one session only: PGlite queues queries itself, and `transaction()` holds the session
@@ -12,8 +13,9 @@ type Session = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(session: Session): Queryable {
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const res = await session.query<T>(sql, params as unknown[]);
+    async query<T>(statement: string | SqlStatement, params: readonly unknown[] = []): Promise<QueryResult<T>> {
+      const { text, values } = toQuery(statement, params);
+      const res = await session.query<T>(text, values);
       // PGlite reports affectedRows 0 for a SELECT; count returned rows whenever there are columns.
       return { rows: res.rows, rowCount: res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0) };
     },

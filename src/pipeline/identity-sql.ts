@@ -1,6 +1,8 @@
 import { ID_FIELD, type ResourceDefinition } from '../resources/resource.js';
 import type { Queryable } from '../db/db.js';
-import { liveRowsIn, sqlLiteral } from '../staging/working-rows.js';
+import { sql, type SqlFragment } from '../db/sql.js';
+import type { StatementParams } from './statement-params.js';
+import { liveRowsIn } from '../staging/working-rows.js';
 
 // SQL pieces for resolving a row's identity against the resource's table, derived from the
 // definition: one aggregated join per identity source (id, then each lookup key in order), so
@@ -42,67 +44,81 @@ const joinedDirectly = (key: string, ranged: boolean) => key === JOINED_DIRECTLY
  * share (email, …) the values to count. The planner cannot estimate how many distinct values
  * an expression over the staged rows has (it guesses 200): for a million-row file it then
  * probes the index a million times instead of hashing, ten times slower. Rows `from`..`to`.
+ * The statements to run in order (none when every key is joined directly).
  */
-export async function collectWantedKeys(
-  tx: Queryable,
-  importId: string,
-  sources: IdentitySource[],
-  { from, to, ranged }: { from: number; to: number; ranged: boolean },
-): Promise<void> {
+export function collectWantedKeysSql(sources: IdentitySource[], p: StatementParams, { ranged }: { ranged: boolean }): SqlFragment[] {
   const filtered = sources.filter((s) => !joinedDirectly(s.key, ranged));
-  if (filtered.length === 0) return;
-  const pairs = filtered.map(({ key }) => `(${sqlLiteral(key)}, r.keys ->> ${sqlLiteral(key)})`).join(', ');
-  await tx.query('CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP');
-  await tx.query(
-    `INSERT INTO wanted_keys
-     SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ${pairs}) k(key, v)
-     WHERE ${liveRowsIn('$2', '$3')} AND k.v IS NOT NULL GROUP BY k.key, k.v`,
-    [importId, from, to],
+  if (filtered.length === 0) return [];
+  const pairs = sql.join(
+    filtered.map(({ key }) => sql`(${key}, r.keys ->> ${key})`),
+    ', ',
   );
-  await tx.query('ANALYZE wanted_keys');
+  return [
+    sql`CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP`,
+    sql`INSERT INTO wanted_keys
+     SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ${pairs}) k(key, v)
+     WHERE ${liveRowsIn(p)} AND k.v IS NOT NULL GROUP BY k.key, k.v`,
+    sql`ANALYZE wanted_keys`,
+  ];
+}
+
+export async function collectWantedKeys(tx: Queryable, sources: IdentitySource[], p: StatementParams, opts: { ranged: boolean }): Promise<void> {
+  for (const statement of collectWantedKeysSql(sources, p, opts)) await tx.query(statement);
 }
 
 /**
- * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`); `$2` is the
- * organization. Columns: v (the key's value), c (how many records have it), id (one of them).
+ * LEFT JOINs of each source's match set onto the CTE `live` (which has `keys`). Columns: v (the
+ * key's value), c (how many records have it), id (one of them).
  */
-export function identityJoins(def: ResourceDefinition, sources: IdentitySource[], ranged: boolean): string {
-  return sources
-    .map(({ key, alias }) => {
-      const on = `ON ${alias}.v = live.keys ->> ${sqlLiteral(key)}`;
+export function identityJoins(def: ResourceDefinition, sources: IdentitySource[], p: Pick<StatementParams, 'organizationId'>, ranged: boolean): SqlFragment {
+  const table = sql.ident(def.table);
+  return sql.join(
+    sources.map(({ key, alias }) => {
+      const k = sql.ident(key);
+      const a = sql.ident(alias);
+      const on = sql`ON ${a}.v = live.keys ->> ${key}`;
       if (joinedDirectly(key, ranged)) {
-        return `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2) ${alias} ${on}`;
+        return sql`LEFT JOIN (SELECT ${k} AS v, 1 AS c, id FROM ${table} WHERE organization_id = ${p.organizationId}) ${a} ${on}`;
       }
-      const wanted = `${key} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${sqlLiteral(key)})`;
+      const wanted = sql`${k} IN (SELECT w.v FROM wanted_keys w WHERE w.key = ${key})`;
       return UNIQUE_KEYS.has(key)
-        ? `LEFT JOIN (SELECT ${key} AS v, 1 AS c, id FROM ${def.table} WHERE organization_id = $2 AND ${wanted}) ${alias} ${on}`
-        : `LEFT JOIN (SELECT ${key} AS v, count(*)::int AS c, min(id) AS id FROM ${def.table}
-                      WHERE organization_id = $2 AND ${wanted} GROUP BY ${key}) ${alias} ${on}`;
-    })
-    .join('\n');
+        ? sql`LEFT JOIN (SELECT ${k} AS v, 1 AS c, id FROM ${table} WHERE organization_id = ${p.organizationId} AND ${wanted}) ${a} ${on}`
+        : sql`LEFT JOIN (SELECT ${k} AS v, count(*)::int AS c, min(id) AS id FROM ${table}
+                      WHERE organization_id = ${p.organizationId} AND ${wanted} GROUP BY ${k}) ${a} ${on}`;
+    }),
+    '\n       ',
+  );
 }
 
-export const has = (s: IdentitySource) => `(live.keys ? ${sqlLiteral(s.key)})`;
+export const has = (s: IdentitySource) => sql`(live.keys ? ${s.key})`;
+
+/** A column of a source's match set. */
+export const matched = (s: IdentitySource, col: 'c' | 'id') => sql`${sql.ident(s.alias)}.${sql.ident(col)}`;
 
 /** CASE over the naming source (the first one present) picking one of its attributes. */
-export function naming(sources: IdentitySource[], col: 'c' | 'id' | 'key' | 'value'): string {
-  const pick = (s: IdentitySource) =>
-    col === 'key' ? sqlLiteral(s.key) : col === 'value' ? `(live.keys ->> ${sqlLiteral(s.key)})` : `${s.alias}.${col}`;
-  return `(CASE ${sources.map((s) => `WHEN ${has(s)} THEN ${pick(s)}`).join(' ')} END)`;
+export function naming(sources: IdentitySource[], col: 'c' | 'id' | 'key' | 'value'): SqlFragment {
+  const pick = (s: IdentitySource) => (col === 'key' ? sql`${s.key}` : col === 'value' ? sql`(live.keys ->> ${s.key})` : matched(s, col));
+  return sql`(CASE ${sql.join(
+    sources.map((s) => sql`WHEN ${has(s)} THEN ${pick(s)}`),
+    ' ',
+  )} END)`;
 }
 
 /**
  * True when two of the row's keys each name a single record but not the same one. Pairwise
  * comparisons rather than a count over an unnest: this runs once per row of the file.
  */
-export function keysDisagree(sources: IdentitySource[]): string {
-  const unique = (s: IdentitySource) => `CASE WHEN ${s.alias}.c = 1 THEN ${s.alias}.id END`;
-  const pairs = sources.flatMap((a, i) => sources.slice(i + 1).map((b) => `coalesce(${unique(a)} <> ${unique(b)}, false)`));
-  return pairs.length === 0 ? 'false' : `(${pairs.join(' OR ')})`;
+export function keysDisagree(sources: IdentitySource[]): SqlFragment {
+  const unique = (s: IdentitySource) => sql`CASE WHEN ${matched(s, 'c')} = 1 THEN ${matched(s, 'id')} END`;
+  const pairs = sources.flatMap((a, i) => sources.slice(i + 1).map((b) => sql`coalesce(${unique(a)} <> ${unique(b)}, false)`));
+  return pairs.length === 0 ? sql`false` : sql`(${sql.join(pairs, ' OR ')})`;
 }
 
-export function uniqueMatchList(sources: IdentitySource[]): string {
-  return `concat_ws(', ', ${sources
-    .map((s) => `CASE WHEN ${s.alias}.c = 1 THEN ${sqlLiteral(s.key)} || ' "' || (live.keys ->> ${sqlLiteral(s.key)}) || '" names ' || ${s.alias}.id END`)
-    .join(', ')})`;
+export function uniqueMatchList(sources: IdentitySource[]): SqlFragment {
+  return sql`concat_ws(', ', ${sql.join(
+    sources.map(
+      (s) => sql`CASE WHEN ${matched(s, 'c')} = 1 THEN ${s.key} || ' "' || (live.keys ->> ${s.key}) || '" names ' || ${matched(s, 'id')} END`,
+    ),
+    ', ',
+  )})`;
 }

@@ -1,21 +1,11 @@
 import type { ChunkedPhase } from './chunked-phase.js';
 import { removeDuplicates } from './remove-duplicates.js';
-import { sqlLiteral } from '../staging/working-rows.js';
 
 // Phase 2, preparsing: rows that name the same record by the same identity value (`id`, else
 // the first lookup key with a value, compared as stored: trimmed, emails lower-cased) are
 // duplicates, handled per duplicate_handling. Range by range on PGlite; on PostgreSQL one
 // statement over the file hashes its groups faster than ranges could look them up.
 export const preparsing: ChunkedPhase = {
-  passes: [
-    (ctx) =>
-      removeDuplicates(ctx, {
-        phase: 'preparsing',
-        groupBy: 'r.ident',
-        field: `split_part(r.ident, ':', 1)`,
-        describe: `'names the same ' || ${sqlLiteral(ctx.def.name)} || ' by ' || d.field || ' "' || substr(d.grp, length(d.field) + 2) || '"'`,
-        own: `e.phase = 'preparsing'`,
-      }),
-  ],
+  passes: [(ctx) => removeDuplicates(ctx, 'identity')],
   oneRange: (_imp, engine) => engine !== 'pglite',
 };

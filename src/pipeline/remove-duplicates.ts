@@ -1,5 +1,8 @@
+import { sql, type SqlFragment } from '../db/sql.js';
+import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, RangeOutcome } from './chunked-phase.js';
 import type { PhaseName } from '../domain/phases.js';
+import { statementParams, type StatementParams } from './statement-params.js';
 import { RESOLVED_ROWS, resolvedRowsIn } from '../staging/working-rows.js';
 
 // Duplicate removal shared by preparsing (rows naming the same record by lookup-key value) and
@@ -13,57 +16,96 @@ import { RESOLVED_ROWS, resolvedRowsIn } from '../staging/working-rows.js';
 // range by range, must not shrink the groups of later ranges (a pair split across two ranges
 // would otherwise lose only one of its rows).
 
-export interface DuplicateRule {
+/** Which rows are duplicates of each other: they name the same record by identity value, resolve to the same record, or set the same external_id. */
+export type DuplicateKind = 'identity' | 'record' | 'external_id';
+
+interface DuplicateRule {
   phase: PhaseName;
   /** Look at resolved rows (`r` and `i`, see RESOLVED_ROWS) rather than staged ones (`r`). */
-  resolved?: boolean;
-  /** SQL expression over `from` that groups rows naming the same record; NULL = never a duplicate. */
-  groupBy: string;
-  /** SQL expression over `r` for the error's `field`. */
-  field: string;
-  /** SQL expression over `d` (grp, field) completing "Row N … as row M". */
-  describe: string;
-  /** SQL condition over `import_errors e` picking the errors this rule writes. */
-  own: string;
+  resolved: boolean;
+  /** Expression over `r` (and `i`) that groups rows naming the same record; NULL = never a duplicate. */
+  groupBy: SqlFragment;
+  /** Expression over `r` for the error's `field`. */
+  field: SqlFragment;
+  /** Expression over `d` (grp, field) completing "Row N … as row M". */
+  describe: SqlFragment;
+  /** Condition over `import_errors e` picking the errors this rule writes. */
+  own: SqlFragment;
 }
 
-/** Removes the duplicates among the rows of the range `ctx` is given. */
-export async function removeDuplicates(ctx: ChunkContext, rule: DuplicateRule): Promise<RangeOutcome> {
-  const { tx, imp, from: first, to: last, ranged } = ctx;
-  const from = rule.resolved ? RESOLVED_ROWS : 'import_rows r';
-  const fromRange = rule.resolved ? resolvedRowsIn('$4', '$5') : 'import_rows r';
-  const liveBefore = `NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(${rule.own}, false))`;
+function ruleFor(kind: DuplicateKind, def: ResourceDefinition): DuplicateRule {
+  switch (kind) {
+    case 'identity':
+      return {
+        phase: 'preparsing',
+        resolved: false,
+        groupBy: sql`r.ident`,
+        field: sql`split_part(r.ident, ':', 1)`,
+        describe: sql`'names the same ' || ${def.name} || ' by ' || d.field || ' "' || substr(d.grp, length(d.field) + 2) || '"'`,
+        own: sql`e.phase = 'preparsing'`,
+      };
+    case 'record':
+      return {
+        phase: 'parsing',
+        resolved: true,
+        groupBy: sql`i.record_id`,
+        field: sql`NULL::text`,
+        describe: sql`'resolves to the same ' || ${def.name} || ' (' || d.grp || ')'`,
+        own: sql`e.phase = 'parsing'`,
+      };
+    case 'external_id':
+      return {
+        phase: 'parsing',
+        resolved: false,
+        // Matches the index import_rows_by_external_id (migration 0006): written out, not a parameter.
+        groupBy: sql`(r.vals ->> 'external_id')`,
+        field: sql`'external_id'`,
+        describe: sql`'sets external_id "' || d.grp || '", the same'`,
+        // The record pass's errors have no field; they do take rows out of these groups.
+        own: sql`e.phase = 'parsing' AND e.field = 'external_id'`,
+      };
+  }
+}
+
+/** Removes the duplicates of `kind` among the rows of the range `ctx` is given. */
+export async function removeDuplicates(ctx: ChunkContext, kind: DuplicateKind): Promise<RangeOutcome> {
+  const { tx, imp, def, from, to, ranged } = ctx;
+  const res = await tx.query(removeDuplicatesSql(def, kind, statementParams(imp, from, to), { ranged }));
+  return { removed: res.rowCount };
+}
+
+export function removeDuplicatesSql(def: ResourceDefinition, kind: DuplicateKind, p: StatementParams, { ranged }: { ranged: boolean }): SqlFragment {
+  const rule = ruleFor(kind, def);
+  const from = rule.resolved ? RESOLVED_ROWS : sql`import_rows r`;
+  const fromRange = rule.resolved ? resolvedRowsIn(p) : sql`import_rows r`;
+  const liveBefore = sql`NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(${rule.own}, false))`;
   // A range looks up only the groups its rows belong to (through an index); the whole file is
   // one window over every row, which the planner hashes and sorts.
-  const touched = `WITH touched AS (
+  const touched = sql`WITH touched AS (
        SELECT DISTINCT ${rule.groupBy} AS grp
-       FROM ${fromRange} WHERE r.import_id = $1 AND r.row BETWEEN $4 AND $5 AND ${rule.groupBy} IS NOT NULL AND ${liveBefore}
+       FROM ${fromRange} WHERE r.import_id = ${p.importId} AND r.row BETWEEN ${p.from} AND ${p.to} AND ${rule.groupBy} IS NOT NULL AND ${liveBefore}
      ), `;
-  const inGroups = ranged ? `${rule.groupBy} IN (SELECT t.grp FROM touched t)` : `${rule.groupBy} IS NOT NULL`;
-  const res = await tx.query(
-    `${ranged ? touched : 'WITH '}w AS (
+  const inGroups = ranged ? sql`${rule.groupBy} IN (SELECT t.grp FROM touched t)` : sql`${rule.groupBy} IS NOT NULL`;
+  return sql`${ranged ? touched : sql`WITH `}w AS (
        -- Every row of those groups, each with its group's size and first two rows. The rows of
        -- the range are then picked by row number, not joined back: a join whose size the
        -- planner cannot know from statistics.
        SELECT r.row, r.raw, ${rule.groupBy} AS grp, ${rule.field} AS field,
               count(*) OVER p AS n, min(r.row) OVER p AS first_row,
               nth_value(r.row, 2) OVER (p ORDER BY r.row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second_row
-       FROM ${from} WHERE r.import_id = $1 AND ${inGroups} AND ${liveBefore}
+       FROM ${from} WHERE r.import_id = ${p.importId} AND ${inGroups} AND ${liveBefore}
        WINDOW p AS (PARTITION BY ${rule.groupBy})
      ), d AS (
        SELECT w.*, CASE WHEN w.row = w.first_row THEN w.second_row ELSE w.first_row END AS other_row
        FROM w
-       WHERE w.row BETWEEN $4 AND $5 AND w.n > 1 AND ($2 = 'ignore_all' OR w.row <> w.first_row)
+       WHERE w.row BETWEEN ${p.from} AND ${p.to} AND w.n > 1 AND (${p.duplicateHandling} = 'ignore_all' OR w.row <> w.first_row)
      )
      INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-     SELECT $1, d.row, $3, 'duplicate', d.field,
+     SELECT ${p.importId}, d.row, ${rule.phase}, 'duplicate', d.field,
             'Row ' || d.row || ' ' || ${rule.describe} || ' as row ' || d.other_row
-              || CASE WHEN $2 = 'ignore_all'
+              || CASE WHEN ${p.duplicateHandling} = 'ignore_all'
                    THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
                    ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
             d.raw
-     FROM d`,
-    [imp.id, imp.duplicate_handling, rule.phase, first, last],
-  );
-  return { removed: res.rowCount };
+     FROM d`;
 }

@@ -1,6 +1,11 @@
+import { sql, type SqlFragment } from '../db/sql.js';
+import type { RowErrorCode } from '../errors.js';
+import type { Action } from '../domain/import.js';
+import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
-import { collectWantedKeys, has, identityJoins, identitySources, keysDisagree, naming, uniqueMatchList } from './identity-sql.js';
-import { analyzeWorkingRows, liveRowsIn, sqlLiteral } from '../staging/working-rows.js';
+import { collectWantedKeys, collectWantedKeysSql, has, identityJoins, identitySources, keysDisagree, matched, naming, uniqueMatchList } from './identity-sql.js';
+import { statementParams, type StatementParams } from './statement-params.js';
+import { analyzeWorkingRows, liveRowsIn } from '../staging/working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
 // injected. A row names its record by `id` if present, else by its first lookup key with a
@@ -19,55 +24,100 @@ export const transforming: ChunkedPhase = {
 };
 
 async function resolveIdentities({ tx, imp, def, from, to, ranged }: ChunkContext): Promise<RangeOutcome> {
+  const p = statementParams(imp, from, to);
+  await collectWantedKeys(tx, identitySources(def), p, { ranged });
+  const res = await tx.query<{ errors: number }>(resolveIdentitiesSql(def, imp.action, p, { ranged }));
+  return { removed: res.rows[0]?.errors ?? 0 };
+}
+
+/** Every statement of the phase, in order (sql:print). */
+export function transformingStatements(def: ResourceDefinition, action: Action, p: StatementParams, opts: { ranged: boolean }) {
+  return [
+    ...collectWantedKeysSql(identitySources(def), p, opts).map((statement) => ({ name: 'collectWantedKeys', statement })),
+    { name: 'resolveIdentities', statement: resolveIdentitiesSql(def, action, p, opts) },
+  ];
+}
+
+/**
+ * The decision for each row: the first rule whose condition holds gives its error code and
+ * message; no rule = resolved. One list, so a code and its message cannot part.
+ */
+function identityRules(def: ResourceDefinition, p: StatementParams): { code: RowErrorCode; when: SqlFragment; message: SqlFragment }[] {
   const sources = identitySources(def);
+  const [byId] = sources;
   const namingCount = naming(sources, 'c');
+  const anyKey = sql.join(sources.map(has), ' OR ');
   const keyList = sources.map((s) => s.key).join(', ');
-  const noun = sqlLiteral(def.name);
-  await collectWantedKeys(tx, imp.id, sources, { from, to, ranged });
-  const res = await tx.query<{ errors: number }>(
-    `WITH live AS (
-       SELECT r.row, r.keys FROM import_rows r WHERE ${liveRowsIn('$4', '$5')}
+  const noun = def.name;
+  return [
+    {
+      code: 'missing_identity',
+      when: sql`NOT (${anyKey})`,
+      message: sql`'The row has no id and no value for any lookup key (' || ${keyList} || '), so it cannot name a ' || ${noun} || '.'`,
+    },
+    {
+      code: 'not_found',
+      when: sql`${has(byId!)} AND ${matched(byId!, 'c')} IS NULL`,
+      message: sql`'No ' || ${noun} || ' with id "' || (live.keys ->> 'id') || '" exists in this organization.'`,
+    },
+    {
+      code: 'ambiguous_identity',
+      when: sql`${namingCount} > 1`,
+      message: sql`${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '" matches ' || ${namingCount}
+               || ' records; give the id or a key that matches exactly one ' || ${noun} || '.'`,
+    },
+    {
+      code: 'ambiguous_identity',
+      when: keysDisagree(sources),
+      message: sql`'The row''s keys name different records: ' || ${uniqueMatchList(sources)} || '.'`,
+    },
+    {
+      code: 'not_found',
+      when: sql`${namingCount} IS NULL AND ${p.action} = 'delete'`,
+      message: sql`'No ' || ${noun} || ' matches ' || ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '".'`,
+    },
+  ];
+}
+
+export function resolveIdentitiesSql(def: ResourceDefinition, _action: Action, p: StatementParams, { ranged }: { ranged: boolean }): SqlFragment {
+  const sources = identitySources(def);
+  const rules = identityRules(def, p);
+  const anyKey = sql.join(sources.map(has), ' OR ');
+  const codeCase = sql.join(
+    rules.map((r) => sql`WHEN ${r.when} THEN ${r.code}`),
+    '\n           ',
+  );
+  // The message of the last rule is the ELSE: the CASE is read only where a code was given.
+  const messageCase = sql.join(
+    rules.map((r, i) => (i === rules.length - 1 ? sql`ELSE\n             ${r.message}` : sql`WHEN ${r.when} THEN\n             ${r.message}`)),
+    '\n           ',
+  );
+  return sql`WITH live AS (
+       SELECT r.row, r.keys FROM import_rows r WHERE ${liveRowsIn(p)}
      ), decided AS (
        SELECT live.row,
          CASE
-           WHEN NOT (${sources.map(has).join(' OR ')}) THEN 'missing_identity'
-           WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN 'not_found'
-           WHEN ${namingCount} > 1 THEN 'ambiguous_identity'
-           WHEN ${keysDisagree(sources)} THEN 'ambiguous_identity'
-           WHEN ${namingCount} IS NULL AND $3 = 'delete' THEN 'not_found'
+           ${codeCase}
          END AS code,
-         CASE WHEN ${sources.map(has).join(' OR ')} THEN ${naming(sources, 'key')} END AS field,
+         CASE WHEN ${anyKey} THEN ${naming(sources, 'key')} END AS field,
          CASE
-           WHEN NOT (${sources.map(has).join(' OR ')}) THEN
-             'The row has no id and no value for any lookup key (' || ${sqlLiteral(keyList)} || '), so it cannot name a ' || ${noun} || '.'
-           WHEN ${has(sources[0]!)} AND ${sources[0]!.alias}.c IS NULL THEN
-             'No ' || ${noun} || ' with id "' || (live.keys ->> 'id') || '" exists in this organization.'
-           WHEN ${namingCount} > 1 THEN
-             ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '" matches ' || ${namingCount}
-               || ' records; give the id or a key that matches exactly one ' || ${noun} || '.'
-           WHEN ${keysDisagree(sources)} THEN
-             'The row''s keys name different records: ' || ${uniqueMatchList(sources)} || '.'
-           ELSE
-             'No ' || ${noun} || ' matches ' || ${naming(sources, 'key')} || ' "' || ${naming(sources, 'value')} || '".'
+           ${messageCase}
          END AS message,
-         CASE WHEN ${namingCount} = 1 THEN ${naming(sources, 'id')} END AS record_id
+         CASE WHEN ${naming(sources, 'c')} = 1 THEN ${naming(sources, 'id')} END AS record_id
        FROM live
-       ${identityJoins(def, sources, ranged)}
+       ${identityJoins(def, sources, p, ranged)}
      ), errors AS (
        INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
        -- The raw row only for the rows removed: carried through the joins, it would be hashed
        -- with every row of the file.
-       SELECT $1, d.row, 'transforming', d.code, d.field, d.message, (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = d.row)
+       SELECT ${p.importId}, d.row, 'transforming', d.code, d.field, d.message, (SELECT x.raw FROM import_rows x WHERE x.import_id = ${p.importId} AND x.row = d.row)
        FROM decided d WHERE d.code IS NOT NULL
        RETURNING 1
      ), resolved AS (
        INSERT INTO import_row_ids (import_id, row, record_id, is_new)
-       SELECT $1, d.row, coalesce(d.record_id, gen_id(${sqlLiteral(def.prefix)})), d.record_id IS NULL
+       SELECT ${p.importId}, d.row, coalesce(d.record_id, gen_id(${def.prefix})), d.record_id IS NULL
        FROM decided d WHERE d.code IS NULL
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`,
-    [imp.id, imp.organization_id, imp.action, from, to],
-  );
-  return { removed: res.rows[0]?.errors ?? 0 };
+     SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved`;
 }

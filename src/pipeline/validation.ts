@@ -1,7 +1,11 @@
+import { sql, type SqlFragment } from '../db/sql.js';
+import type { Action } from '../domain/import.js';
+import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { manyFieldsArray, referenceMatches, referenceValues } from './reference-sql.js';
-import { referrersOf } from './remove-records.js';
-import { liveRowsIn, resolvedRowsIn, sqlLiteral } from '../staging/working-rows.js';
+import { referrersOf, type Referrer } from './remove-records.js';
+import { statementParams, type StatementParams } from './statement-params.js';
+import { liveRowsIn, resolvedRowsIn } from '../staging/working-rows.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -12,84 +16,110 @@ import { liveRowsIn, resolvedRowsIn, sqlLiteral } from '../staging/working-rows.
 export const validation: ChunkedPhase = { passes: [validateRows] };
 
 async function validateRows(ctx: ChunkContext): Promise<RangeOutcome> {
-  const { imp, def } = ctx;
-  if (imp.action === 'delete') return { removed: await removeStillReferenced(ctx) };
-  let removed = await removeMissingRequired(ctx);
-  if (def.references.length > 0) removed += await resolveReferences(ctx);
+  const { tx, imp, def, from, to } = ctx;
+  let removed = 0;
+  for (const { statement, removes } of validationStatements(def, imp.action, statementParams(imp, from, to))) {
+    const res = await tx.query<{ errors: number }>(statement);
+    if (removes === 'rowCount') removed += res.rowCount;
+    if (removes === 'errors') removed += res.rows[0]?.errors ?? 0;
+  }
   return { removed };
 }
 
-/** The live resolved rows of the range `$3`..`$4`. */
-const LIVE_RESOLVED = `${resolvedRowsIn('$3', '$4')} WHERE ${liveRowsIn('$3', '$4')}`;
+interface ValidationStatement {
+  name: string;
+  statement: SqlFragment;
+  /** How the statement reports the rows it removed: as its row count, or as its column `errors`. */
+  removes?: 'rowCount' | 'errors';
+}
+
+/** Every statement of the phase, in the order it runs them. */
+export function validationStatements(def: ResourceDefinition, action: Action, p: StatementParams): ValidationStatement[] {
+  if (action === 'delete') {
+    return referrersOf(def)
+      .filter((x) => x.required)
+      .map((r) => ({ name: `removeStillReferenced(${r.def.name}.${r.ref.field})`, statement: removeStillReferencedSql(def, r, p), removes: 'rowCount' as const }));
+  }
+  const out: ValidationStatement[] = [];
+  const missing = removeMissingRequiredSql(def, action, p);
+  if (missing) out.push({ name: 'removeMissingRequired', statement: missing, removes: 'rowCount' });
+  if (def.references.length > 0) {
+    out.push(...resolveReferencesSql(def, p).map((s) => ({ ...s, name: `resolveReferences.${s.name}` })));
+  }
+  return out;
+}
+
+/** The live resolved rows of the range. */
+const liveResolved = (p: StatementParams) => sql`${resolvedRowsIn(p)} WHERE ${liveRowsIn(p)}`;
 
 const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 
-async function removeMissingRequired({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
+export function removeMissingRequiredSql(def: ResourceDefinition, _action: Action, p: StatementParams): SqlFragment | null {
   // A required field is missing when it is absent on create (or on overwrite, which replaces
   // every field), and when it is explicitly cleared (JSON null) on any row.
   const mustHave = (f: string) =>
-    `CASE WHEN (i.is_new OR $2 = 'overwrite') AND NOT (r.vals ? ${sqlLiteral(f)}) THEN ${sqlLiteral(f)}
-          WHEN jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`;
+    sql`CASE WHEN (i.is_new OR ${p.action} = 'overwrite') AND NOT (r.vals ? ${f}) THEN ${f}::text
+          WHEN jsonb_typeof(r.vals -> ${f}) = 'null' THEN ${f}::text END`;
   // A generated field (asset serial_number) left empty or null is generated on create; on an
   // existing record it cannot be cleared, since every record has one.
   const cannotClear = (def.generatedOnCreate ?? []).map(
-    (f) => `CASE WHEN NOT i.is_new AND jsonb_typeof(r.vals -> ${sqlLiteral(f)}) = 'null' THEN ${sqlLiteral(f)} END`,
+    (f) => sql`CASE WHEN NOT i.is_new AND jsonb_typeof(r.vals -> ${f}) = 'null' THEN ${f}::text END`,
   );
   const checks = [...def.requiredToCreate.map(mustHave), ...cannotClear];
-  if (checks.length === 0) return 0;
-  const res = await tx.query(
-    `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-     SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
-       CASE WHEN m.is_new THEN 'Creating ' || ${sqlLiteral(article(def.name))} || ' needs ' || m.field || ', and the row has no value for it.'
-            WHEN $2 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
+  if (checks.length === 0) return null;
+  return sql`INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT ${p.importId}, m.row, 'validation', 'missing_required_field', m.field,
+       CASE WHEN m.is_new THEN 'Creating ' || ${article(def.name)} || ' needs ' || m.field || ', and the row has no value for it.'
+            WHEN ${p.action} = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
             ELSE m.field || ' is required and cannot be cleared.' END
-         || ' Required to create: ' || ${sqlLiteral(def.requiredToCreate.join(', '))} || '.',
-       (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = m.row)
+         || ' Required to create: ' || ${def.requiredToCreate.join(', ')} || '.',
+       (SELECT x.raw FROM import_rows x WHERE x.import_id = ${p.importId} AND x.row = m.row)
      FROM (
-       SELECT r.row, r.vals, i.is_new, coalesce(${checks.join(', ')}) AS field
-       FROM ${LIVE_RESOLVED}
+       SELECT r.row, r.vals, i.is_new, coalesce(${sql.join(checks, ', ')}) AS field
+       FROM ${liveResolved(p)}
      ) m
-     WHERE m.field IS NOT NULL`,
-    [imp.id, imp.action, from, to],
-  );
-  return res.rowCount;
+     WHERE m.field IS NOT NULL`;
 }
 
-async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
-  // Temporary tables with fresh statistics rather than CTEs: the planner cannot estimate a CTE,
-  // and its guesses (nested loops over 100k values) cost 100×.
-  await tx.query(
-    `CREATE TEMPORARY TABLE refs (row int, field text, pos int, ord int, value text, target text) ON COMMIT DROP`,
-  );
-  await tx.query(
-    `INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
-     FROM ${resolvedRowsIn('$2', '$3')} CROSS JOIN LATERAL (${referenceValues(def)}) v
-     WHERE ${liveRowsIn('$2', '$3')}`,
-    [imp.id, from, to],
-  );
-  await tx.query('ANALYZE refs');
-  // Each distinct value once: how many records it matches, and (up to five of) which.
-  await tx.query(
-    `CREATE TEMPORARY TABLE ref_values ON COMMIT DROP AS
+/**
+ * Temporary tables with fresh statistics rather than CTEs: the planner cannot estimate a CTE,
+ * and its guesses (nested loops over 100k values) cost 100×. The last statement reports the
+ * rows it removed as `errors`.
+ */
+export function resolveReferencesSql(def: ResourceDefinition, p: StatementParams): ValidationStatement[] {
+  return [
+    { name: 'refs', statement: sql`CREATE TEMPORARY TABLE refs (row int, field text, pos int, ord int, value text, target text) ON COMMIT DROP` },
+    {
+      name: 'refs',
+      statement: sql`INSERT INTO refs SELECT r.row, v.field, v.pos, v.ord, v.value, v.target
+     FROM ${resolvedRowsIn(p)} CROSS JOIN LATERAL (${referenceValues(def)}) v
+     WHERE ${liveRowsIn(p)}`,
+    },
+    { name: 'refs', statement: sql`ANALYZE refs` },
+    // Each distinct value once: how many records it matches, and (up to five of) which.
+    {
+      name: 'values',
+      statement: sql`CREATE TEMPORARY TABLE ref_values ON COMMIT DROP AS
      SELECT DISTINCT target, value FROM refs WHERE target IS NOT NULL`,
-  );
-  await tx.query('ANALYZE ref_values');
-  await tx.query(
-    `CREATE TEMPORARY TABLE ref_matches ON COMMIT DROP AS
+    },
+    { name: 'values', statement: sql`ANALYZE ref_values` },
+    {
+      name: 'matches',
+      statement: sql`CREATE TEMPORARY TABLE ref_matches ON COMMIT DROP AS
      SELECT m.target, m.value, count(DISTINCT m.id)::int AS n, (array_agg(DISTINCT m.id ORDER BY m.id))[1:5] AS ids
-     FROM (${referenceMatches(def)}) m GROUP BY m.target, m.value`,
-    [imp.organization_id],
-  );
-  await tx.query('ANALYZE ref_matches');
-  const res = await tx.query<{ errors: number }>(
-    `WITH counted AS (
+     FROM (${referenceMatches(def, p)}) m GROUP BY m.target, m.value`,
+    },
+    { name: 'matches', statement: sql`ANALYZE ref_matches` },
+    {
+      name: 'save',
+      statement: sql`WITH counted AS (
        SELECT x.row, x.field, x.pos, x.ord, x.value, x.target, coalesce(m.n, 0) AS n, m.ids
        FROM refs x LEFT JOIN ref_matches m ON m.target = x.target AND m.value = x.value
      ), bad AS (
        SELECT DISTINCT ON (c.row) c.* FROM counted c WHERE c.n <> 1 ORDER BY c.row, c.pos, c.ord
      ), errors AS (
        INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-       SELECT $1, b.row, 'validation',
+       SELECT ${p.importId}, b.row, 'validation',
          CASE WHEN b.n = 0 THEN 'invalid_reference' ELSE 'ambiguous_reference' END,
          b.field,
          CASE
@@ -99,7 +129,7 @@ async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Prom
              || '); use the id or a key that matches exactly one.'
          END,
          r.raw
-       FROM bad b JOIN import_rows r ON r.import_id = $1 AND r.row = b.row
+       FROM bad b JOIN import_rows r ON r.import_id = ${p.importId} AND r.row = b.row
        RETURNING 1
      ), resolved AS (
        SELECT c.row, jsonb_object_agg(c.field, CASE WHEN c.field = ANY(${manyFieldsArray(def)}) THEN to_jsonb(c.ids_all) ELSE to_jsonb(c.ids_all[1]) END) AS refs
@@ -110,34 +140,26 @@ async function resolveReferences({ tx, imp, def, from, to }: ChunkContext): Prom
        ) c
        GROUP BY c.row
      ), saved AS (
-       INSERT INTO import_row_refs (import_id, row, refs) SELECT $1, s.row, s.refs FROM resolved s
+       INSERT INTO import_row_refs (import_id, row, refs) SELECT ${p.importId}, s.row, s.refs FROM resolved s
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM saved)::int AS saved`,
-    [imp.id],
-  );
-  return res.rows[0]?.errors ?? 0;
+      removes: 'errors',
+    },
+  ];
 }
 
-async function removeStillReferenced({ tx, imp, def, from, to }: ChunkContext): Promise<number> {
-  let error = 0;
-  for (const r of referrersOf(def).filter((x) => x.required)) {
-    const res = await tx.query(
-      `INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-       SELECT $1, r.row, 'validation', 'still_referenced', NULL,
-         ${sqlLiteral(def.name)} || ' ' || i.record_id || ' is still required by ' || x.n || ' ' || ${sqlLiteral(r.def.name)}
+export function removeStillReferencedSql(def: ResourceDefinition, r: Referrer, p: StatementParams): SqlFragment {
+  return sql`INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+       SELECT ${p.importId}, r.row, 'validation', 'still_referenced', NULL,
+         ${def.name} || ' ' || i.record_id || ' is still required by ' || x.n || ' ' || ${r.def.name}
            || ' record(s) (' || array_to_string(x.ids, ', ') || CASE WHEN x.n > 3 THEN ', …' ELSE '' END
-           || ') through their ' || ${sqlLiteral(r.ref.field)} || '; delete or move those first.',
+           || ') through their ' || ${r.ref.field} || '; delete or move those first.',
          r.raw
-       FROM ${resolvedRowsIn('$3', '$4')}
+       FROM ${resolvedRowsIn(p)}
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS n, (array_agg(t.id ORDER BY t.id))[1:3] AS ids
-         FROM ${r.def.table} t WHERE t.organization_id = $2 AND t.${r.ref.field} = i.record_id
+         FROM ${sql.ident(r.def.table)} t WHERE t.organization_id = ${p.organizationId} AND t.${sql.ident(r.ref.field)} = i.record_id
        ) x
-       WHERE ${liveRowsIn('$3', '$4')} AND x.n > 0`,
-      [imp.id, imp.organization_id, from, to],
-    );
-    error += res.rowCount;
-  }
-  return error;
+       WHERE ${liveRowsIn(p)} AND x.n > 0`;
 }

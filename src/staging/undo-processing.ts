@@ -1,5 +1,7 @@
 import type { Queryable } from '../db/db.js';
+import { sql, type SqlFragment, type SqlParam } from '../db/sql.js';
 import { getResource } from '../resources/index.js';
+import type { ResourceDefinition } from '../resources/resource.js';
 import { PHASES } from '../domain/phases.js';
 
 // Where processing runs range by range (PGlite, merge and overwrite: see processing.ts), an
@@ -22,24 +24,30 @@ export async function undoUnfinishedProcessing(tx: Queryable, importId: string):
   const imp = res.rows[0];
   if (!imp) return;
   const def = getResource(imp.resource);
-  const restore = Object.keys(def.fields).map((c) => `${c} = (b.p).${c}`);
   // Data-modifying CTEs run to completion whether read or not.
-  await tx.query(
-    `WITH ev AS (
-       DELETE FROM events e WHERE e.organization_id = $2 AND e.import_id = $1 RETURNING e.record_id, e.type, e.before
-     ), created AS (
-       DELETE FROM ${def.table} t USING ev WHERE ev.type = 'record.created' AND t.organization_id = $2 AND t.id = ev.record_id
-     ), updated AS (
-       UPDATE ${def.table} t SET ${restore.join(', ')}, updated_at = now()
-       FROM (SELECT ev.record_id, jsonb_populate_record(NULL::${def.table}, ev.before) AS p FROM ev WHERE ev.type = 'record.updated') b
-       WHERE t.organization_id = $2 AND t.id = b.record_id
-     )
-     SELECT 1`,
-    [importId, imp.organization_id],
-  );
+  await tx.query(undoUpsertsSql(def, { importId: sql.param(importId, 'import id'), organizationId: sql.param(imp.organization_id, 'organization id') }));
   await tx.query(`DELETE FROM import_errors WHERE import_id = $1 AND phase = 'processing'`, [importId]);
   await tx.query(`UPDATE import_phases SET cursor = 0, counts = '{}', processed = 0, error = 0, success = 0 WHERE import_id = $1 AND position = $2`, [
     importId,
     PROCESSING,
   ]);
+}
+
+/** Deletes the import's events, and with them the records it created; gives the ones it updated their values before. */
+export function undoUpsertsSql(def: ResourceDefinition, p: { importId: SqlParam; organizationId: SqlParam }): SqlFragment {
+  const table = sql.ident(def.table);
+  const restore = sql.join(
+    Object.keys(def.fields).map((c) => sql`${sql.ident(c)} = (b.p).${sql.ident(c)}`),
+    ', ',
+  );
+  return sql`WITH ev AS (
+       DELETE FROM events e WHERE e.organization_id = ${p.organizationId} AND e.import_id = ${p.importId} RETURNING e.record_id, e.type, e.before
+     ), created AS (
+       DELETE FROM ${table} t USING ev WHERE ev.type = 'record.created' AND t.organization_id = ${p.organizationId} AND t.id = ev.record_id
+     ), updated AS (
+       UPDATE ${table} t SET ${restore}, updated_at = now()
+       FROM (SELECT ev.record_id, jsonb_populate_record(NULL::${table}, ev.before) AS p FROM ev WHERE ev.type = 'record.updated') b
+       WHERE t.organization_id = ${p.organizationId} AND t.id = b.record_id
+     )
+     SELECT 1`;
 }

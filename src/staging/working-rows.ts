@@ -3,28 +3,41 @@ import type { Db, Queryable } from '../db/db.js';
 import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
 import type { PhaseName } from '../domain/phases.js';
+import { sql, type SqlParam } from '../db/sql.js';
 
 // SQL over `import_rows` (the staged input) and `import_errors` (removed rows). A row is live
-// until a phase writes its error; phases select live rows with LIVE_ROW, never a flag, so
+// until a phase writes its error; phases select live rows with liveRow, never a flag, so
 // removing a row and recording why are one and the same write.
 
-/** Predicate over `import_rows r` for rows no phase has removed. `$1` must be the import id. */
-export const LIVE_ROW = `r.import_id = $1 AND NOT EXISTS (
-  SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)`;
+/** Predicate over `import_rows r` for rows no phase has removed. */
+export const liveRow = (importId: SqlParam) =>
+  sql`r.import_id = ${importId} AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)`;
 
 /** Live rows with the record transforming resolved them to: `r` (import_rows) and `i` (import_row_ids). */
-export const RESOLVED_ROWS = `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row`;
+export const RESOLVED_ROWS = sql`import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row`;
 
-// The same for the rows `from`..`to` (SQL placeholders) of a range. The range is repeated on
-// the working tables joined by row: the planner does not carry it from one join column to the
-// other, and would otherwise read all of the import's ids and references for every range.
+// The same for the rows `from`..`to` of a range. The range is repeated on the working tables
+// joined by row: the planner does not carry it from one join column to the other, and would
+// otherwise read all of the import's ids and references for every range.
 
-/** Like LIVE_ROW, for the rows of a range. */
-export const liveRowsIn = (from: string, to: string) => `${LIVE_ROW} AND r.row BETWEEN ${from} AND ${to}`;
+/** The import id and the range's first and last row (see pipeline/statement-params.ts). */
+type RangeParams = { importId: SqlParam; from: SqlParam; to: SqlParam };
+
+/** Like liveRow, for the rows of a range. */
+export const liveRowsIn = (p: RangeParams) => sql`${liveRow(p.importId)} AND r.row BETWEEN ${p.from} AND ${p.to}`;
 
 /** Like RESOLVED_ROWS, for the rows of a range. */
-export const resolvedRowsIn = (from: string, to: string) =>
-  `import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN ${from} AND ${to}`;
+export const resolvedRowsIn = (p: Pick<RangeParams, 'from' | 'to'>) =>
+  sql`import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN ${p.from} AND ${p.to}`;
+
+/** The statement behind countLiveRows. */
+export const countLiveRowsSql = (p: Pick<RangeParams, 'importId'>) => sql`SELECT coalesce(
+       (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = ${p.importId})
+        FROM import_phases p WHERE p.import_id = ${p.importId} AND p.position = 0 AND p.status = 'completed'),
+       (SELECT count(*) FROM import_rows r WHERE ${liveRow(p.importId)}))::int AS n`;
+
+/** The statement behind countLiveRowsIn. */
+export const countLiveRowsInSql = (p: RangeParams) => sql`SELECT count(*)::int AS n FROM import_rows r WHERE ${liveRowsIn(p)}`;
 
 /**
  * Rows no phase has removed. Once prevalidation completed, every staged row is counted in its
@@ -32,19 +45,14 @@ export const resolvedRowsIn = (from: string, to: string) =>
  * anti-join over all staged rows that each phase would otherwise pay for.
  */
 export async function countLiveRows(tx: Queryable, importId: string): Promise<number> {
-  const res = await tx.query<{ n: number }>(
-    `SELECT coalesce(
-       (SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
-        FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
-       (SELECT count(*) FROM import_rows r WHERE ${LIVE_ROW}))::int AS n`,
-    [importId],
-  );
+  const res = await tx.query<{ n: number }>(countLiveRowsSql({ importId: sql.param(importId, 'import id') }));
   return res.rows[0]?.n ?? 0;
 }
 
 /** The live rows of the range `from`..`to`. */
 export async function countLiveRowsIn(tx: Queryable, importId: string, from: number, to: number): Promise<number> {
-  const res = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_rows r WHERE ${liveRowsIn('$2', '$3')}`, [importId, from, to]);
+  const p = { importId: sql.param(importId, 'import id'), from: sql.param(from, 'first row of the range'), to: sql.param(to, 'last row of the range') };
+  const res = await tx.query<{ n: number }>(countLiveRowsInSql(p));
   return res.rows[0]?.n ?? 0;
 }
 
@@ -131,8 +139,10 @@ export async function dropWorkingRowsInRanges(db: Db, importId: string, rows: nu
  * hundreds of thousands of rows.
  */
 export async function analyzeWorkingRows(tx: Queryable, table: 'import_rows' | 'import_row_ids' = 'import_rows'): Promise<void> {
-  await tx.query(`ANALYZE ${table}`);
+  await tx.query(analyzeWorkingRowsSql(table));
 }
+
+export const analyzeWorkingRowsSql = (table: 'import_rows' | 'import_row_ids') => sql`ANALYZE ${sql.ident(table)}`;
 
 /**
  * Planner settings for one phase's transaction: more memory per sort and hash (work_mem), so
@@ -157,10 +167,4 @@ export const VACUUM_AFTER_ROWS = 10_000;
  */
 export async function vacuumWorkingRows(db: Pick<Queryable, 'exec'>): Promise<void> {
   await db.exec(`VACUUM (SKIP_LOCKED) ${WORKING_TABLES.join(', ')}`);
-}
-
-/** SQL literal for a name taken from a resource definition (never from input). */
-export function sqlLiteral(s: string): string {
-  if (!/^[\w .:,-]*$/.test(s)) throw new Error(`refusing to inline ${JSON.stringify(s)} into SQL`);
-  return `'${s}'`;
 }

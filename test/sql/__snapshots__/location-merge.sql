@@ -1,0 +1,296 @@
+-- location merge: 15 statements
+
+-- [1] preparsing · removeDuplicates(identity)
+WITH w AS (
+  -- Every row of those groups, each with its group's size and first two rows. The rows of
+  -- the range are then picked by row number, not joined back: a join whose size the
+  -- planner cannot know from statistics.
+  SELECT r.row, r.raw, r.ident AS grp, split_part(r.ident, ':', 1) AS field,
+         count(*) OVER p AS n, min(r.row) OVER p AS first_row,
+         nth_value(r.row, 2) OVER (p ORDER BY r.row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second_row
+  FROM import_rows r WHERE r.import_id = $1 AND r.ident IS NOT NULL AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(e.phase = 'preparsing', false))
+  WINDOW p AS (PARTITION BY r.ident)
+), d AS (
+  SELECT w.*, CASE WHEN w.row = w.first_row THEN w.second_row ELSE w.first_row END AS other_row
+  FROM w
+  WHERE w.row BETWEEN $2 AND $3 AND w.n > 1 AND ($4 = 'ignore_all' OR w.row <> w.first_row)
+)
+INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+SELECT $1, d.row, $5, 'duplicate', d.field,
+       'Row ' || d.row || ' ' || 'names the same ' || $6 || ' by ' || d.field || ' "' || substr(d.grp, length(d.field) + 2) || '"' || ' as row ' || d.other_row
+         || CASE WHEN $4 = 'ignore_all'
+              THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
+              ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
+       d.raw
+FROM d;
+--   $1 = import id: "imp_0000000000sample"
+--   $2 = first row of the range: 1
+--   $3 = last row of the range: 2000
+--   $4 = duplicate_handling: "use_first"
+--   $5 = "preparsing"
+--   $6 = "location"
+
+-- [2] transforming · analyzeWorkingRows (only when the import is sync (prepare))
+ANALYZE import_rows;
+
+-- [3] transforming · collectWantedKeys
+CREATE TEMPORARY TABLE wanted_keys (key text, v text) ON COMMIT DROP;
+
+-- [4] transforming · collectWantedKeys
+INSERT INTO wanted_keys
+SELECT k.key, k.v FROM import_rows r CROSS JOIN LATERAL (VALUES ($1, r.keys ->> $1), ($2, r.keys ->> $2), ($3, r.keys ->> $3)) k(key, v)
+WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $5 AND $6 AND k.v IS NOT NULL GROUP BY k.key, k.v;
+--   $1 = "id"
+--   $2 = "code"
+--   $3 = "name"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = first row of the range: 1
+--   $6 = last row of the range: 2000
+
+-- [5] transforming · collectWantedKeys
+ANALYZE wanted_keys;
+
+-- [6] transforming · resolveIdentities
+WITH live AS (
+  SELECT r.row, r.keys FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $2 AND $3
+), decided AS (
+  SELECT live.row,
+    CASE
+      WHEN NOT ((live.keys ? $4) OR (live.keys ? $5) OR (live.keys ? $6) OR (live.keys ? $7)) THEN $8
+      WHEN (live.keys ? $4) AND s0.c IS NULL THEN $9
+      WHEN (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END) > 1 THEN $10
+      WHEN (coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s1.c = 1 THEN s1.id END, false) OR coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s2.c = 1 THEN s2.id END, false) OR coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false) OR coalesce(CASE WHEN s1.c = 1 THEN s1.id END <> CASE WHEN s2.c = 1 THEN s2.id END, false) OR coalesce(CASE WHEN s1.c = 1 THEN s1.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false) OR coalesce(CASE WHEN s2.c = 1 THEN s2.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false)) THEN $10
+      WHEN (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END) IS NULL AND $11 = 'delete' THEN $9
+    END AS code,
+    CASE WHEN (live.keys ? $4) OR (live.keys ? $5) OR (live.keys ? $6) OR (live.keys ? $7) THEN (CASE WHEN (live.keys ? $4) THEN $4 WHEN (live.keys ? $5) THEN $5 WHEN (live.keys ? $6) THEN $6 WHEN (live.keys ? $7) THEN $7 END) END AS field,
+    CASE
+      WHEN NOT ((live.keys ? $4) OR (live.keys ? $5) OR (live.keys ? $6) OR (live.keys ? $7)) THEN
+        'The row has no id and no value for any lookup key (' || $12 || '), so it cannot name a ' || $13 || '.'
+      WHEN (live.keys ? $4) AND s0.c IS NULL THEN
+        'No ' || $13 || ' with id "' || (live.keys ->> 'id') || '" exists in this organization.'
+      WHEN (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END) > 1 THEN
+        (CASE WHEN (live.keys ? $4) THEN $4 WHEN (live.keys ? $5) THEN $5 WHEN (live.keys ? $6) THEN $6 WHEN (live.keys ? $7) THEN $7 END) || ' "' || (CASE WHEN (live.keys ? $4) THEN (live.keys ->> $4) WHEN (live.keys ? $5) THEN (live.keys ->> $5) WHEN (live.keys ? $6) THEN (live.keys ->> $6) WHEN (live.keys ? $7) THEN (live.keys ->> $7) END) || '" matches ' || (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END)
+          || ' records; give the id or a key that matches exactly one ' || $13 || '.'
+      WHEN (coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s1.c = 1 THEN s1.id END, false) OR coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s2.c = 1 THEN s2.id END, false) OR coalesce(CASE WHEN s0.c = 1 THEN s0.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false) OR coalesce(CASE WHEN s1.c = 1 THEN s1.id END <> CASE WHEN s2.c = 1 THEN s2.id END, false) OR coalesce(CASE WHEN s1.c = 1 THEN s1.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false) OR coalesce(CASE WHEN s2.c = 1 THEN s2.id END <> CASE WHEN s3.c = 1 THEN s3.id END, false)) THEN
+        'The row''s keys name different records: ' || concat_ws(', ', CASE WHEN s0.c = 1 THEN $4 || ' "' || (live.keys ->> $4) || '" names ' || s0.id END, CASE WHEN s1.c = 1 THEN $5 || ' "' || (live.keys ->> $5) || '" names ' || s1.id END, CASE WHEN s2.c = 1 THEN $6 || ' "' || (live.keys ->> $6) || '" names ' || s2.id END, CASE WHEN s3.c = 1 THEN $7 || ' "' || (live.keys ->> $7) || '" names ' || s3.id END) || '.'
+      ELSE
+        'No ' || $13 || ' matches ' || (CASE WHEN (live.keys ? $4) THEN $4 WHEN (live.keys ? $5) THEN $5 WHEN (live.keys ? $6) THEN $6 WHEN (live.keys ? $7) THEN $7 END) || ' "' || (CASE WHEN (live.keys ? $4) THEN (live.keys ->> $4) WHEN (live.keys ? $5) THEN (live.keys ->> $5) WHEN (live.keys ? $6) THEN (live.keys ->> $6) WHEN (live.keys ? $7) THEN (live.keys ->> $7) END) || '".'
+    END AS message,
+    CASE WHEN (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END) = 1 THEN (CASE WHEN (live.keys ? $4) THEN s0.id WHEN (live.keys ? $5) THEN s1.id WHEN (live.keys ? $6) THEN s2.id WHEN (live.keys ? $7) THEN s3.id END) END AS record_id
+  FROM live
+  LEFT JOIN (SELECT id AS v, 1 AS c, id FROM locations WHERE organization_id = $14 AND id IN (SELECT w.v FROM wanted_keys w WHERE w.key = $4)) s0 ON s0.v = live.keys ->> $4
+  LEFT JOIN (SELECT external_id AS v, 1 AS c, id FROM locations WHERE organization_id = $14) s1 ON s1.v = live.keys ->> $5
+  LEFT JOIN (SELECT code AS v, count(*)::int AS c, min(id) AS id FROM locations
+                 WHERE organization_id = $14 AND code IN (SELECT w.v FROM wanted_keys w WHERE w.key = $6) GROUP BY code) s2 ON s2.v = live.keys ->> $6
+  LEFT JOIN (SELECT name AS v, count(*)::int AS c, min(id) AS id FROM locations
+                 WHERE organization_id = $14 AND name IN (SELECT w.v FROM wanted_keys w WHERE w.key = $7) GROUP BY name) s3 ON s3.v = live.keys ->> $7
+), errors AS (
+  INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+  -- The raw row only for the rows removed: carried through the joins, it would be hashed
+  -- with every row of the file.
+  SELECT $1, d.row, 'transforming', d.code, d.field, d.message, (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = d.row)
+  FROM decided d WHERE d.code IS NOT NULL
+  RETURNING 1
+), resolved AS (
+  INSERT INTO import_row_ids (import_id, row, record_id, is_new)
+  SELECT $1, d.row, coalesce(d.record_id, gen_id($15)), d.record_id IS NULL
+  FROM decided d WHERE d.code IS NULL
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM errors)::int AS errors, (SELECT count(*) FROM resolved)::int AS resolved;
+--   $1 = import id: "imp_0000000000sample"
+--   $2 = first row of the range: 1
+--   $3 = last row of the range: 2000
+--   $4 = "id"
+--   $5 = "external_id"
+--   $6 = "code"
+--   $7 = "name"
+--   $8 = "missing_identity"
+--   $9 = "not_found"
+--   $10 = "ambiguous_identity"
+--   $11 = action: "merge"
+--   $12 = "id, external_id, code, name"
+--   $13 = "location"
+--   $14 = organization id: "org_0000000000sample"
+--   $15 = "loc_"
+
+-- [7] parsing · analyzeWorkingRows
+ANALYZE import_row_ids;
+
+-- [8] parsing · removeDuplicates(record)
+WITH w AS (
+  -- Every row of those groups, each with its group's size and first two rows. The rows of
+  -- the range are then picked by row number, not joined back: a join whose size the
+  -- planner cannot know from statistics.
+  SELECT r.row, r.raw, i.record_id AS grp, NULL::text AS field,
+         count(*) OVER p AS n, min(r.row) OVER p AS first_row,
+         nth_value(r.row, 2) OVER (p ORDER BY r.row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second_row
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row WHERE r.import_id = $1 AND i.record_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(e.phase = 'parsing', false))
+  WINDOW p AS (PARTITION BY i.record_id)
+), d AS (
+  SELECT w.*, CASE WHEN w.row = w.first_row THEN w.second_row ELSE w.first_row END AS other_row
+  FROM w
+  WHERE w.row BETWEEN $2 AND $3 AND w.n > 1 AND ($4 = 'ignore_all' OR w.row <> w.first_row)
+)
+INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+SELECT $1, d.row, $5, 'duplicate', d.field,
+       'Row ' || d.row || ' ' || 'resolves to the same ' || $6 || ' (' || d.grp || ')' || ' as row ' || d.other_row
+         || CASE WHEN $4 = 'ignore_all'
+              THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
+              ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
+       d.raw
+FROM d;
+--   $1 = import id: "imp_0000000000sample"
+--   $2 = first row of the range: 1
+--   $3 = last row of the range: 2000
+--   $4 = duplicate_handling: "use_first"
+--   $5 = "parsing"
+--   $6 = "location"
+
+-- [9] parsing · removeDuplicates(external_id)
+WITH w AS (
+  -- Every row of those groups, each with its group's size and first two rows. The rows of
+  -- the range are then picked by row number, not joined back: a join whose size the
+  -- planner cannot know from statistics.
+  SELECT r.row, r.raw, (r.vals ->> 'external_id') AS grp, 'external_id' AS field,
+         count(*) OVER p AS n, min(r.row) OVER p AS first_row,
+         nth_value(r.row, 2) OVER (p ORDER BY r.row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second_row
+  FROM import_rows r WHERE r.import_id = $1 AND (r.vals ->> 'external_id') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row AND NOT coalesce(e.phase = 'parsing' AND e.field = 'external_id', false))
+  WINDOW p AS (PARTITION BY (r.vals ->> 'external_id'))
+), d AS (
+  SELECT w.*, CASE WHEN w.row = w.first_row THEN w.second_row ELSE w.first_row END AS other_row
+  FROM w
+  WHERE w.row BETWEEN $2 AND $3 AND w.n > 1 AND ($4 = 'ignore_all' OR w.row <> w.first_row)
+)
+INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+SELECT $1, d.row, $5, 'duplicate', d.field,
+       'Row ' || d.row || ' ' || 'sets external_id "' || d.grp || '", the same' || ' as row ' || d.other_row
+         || CASE WHEN $4 = 'ignore_all'
+              THEN '; duplicate_handling is ignore_all, so every row of the group is ignored.'
+              ELSE '; duplicate_handling is use_first, so only row ' || d.first_row || ' is kept.' END,
+       d.raw
+FROM d;
+--   $1 = import id: "imp_0000000000sample"
+--   $2 = first row of the range: 1
+--   $3 = last row of the range: 2000
+--   $4 = duplicate_handling: "use_first"
+--   $5 = "parsing"
+
+-- [10] validation · removeMissingRequired
+INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
+  CASE WHEN m.is_new THEN 'Creating ' || $2 || ' needs ' || m.field || ', and the row has no value for it.'
+       WHEN $3 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
+       ELSE m.field || ' is required and cannot be cleared.' END
+    || ' Required to create: ' || $4 || '.',
+  (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = m.row)
+FROM (
+  SELECT r.row, r.vals, i.is_new, coalesce(CASE WHEN (i.is_new OR $3 = 'overwrite') AND NOT (r.vals ? $5) THEN $5::text
+     WHEN jsonb_typeof(r.vals -> $5) = 'null' THEN $5::text END, CASE WHEN (i.is_new OR $3 = 'overwrite') AND NOT (r.vals ? $6) THEN $6::text
+     WHEN jsonb_typeof(r.vals -> $6) = 'null' THEN $6::text END, CASE WHEN (i.is_new OR $3 = 'overwrite') AND NOT (r.vals ? $7) THEN $7::text
+     WHEN jsonb_typeof(r.vals -> $7) = 'null' THEN $7::text END, CASE WHEN (i.is_new OR $3 = 'overwrite') AND NOT (r.vals ? $8) THEN $8::text
+     WHEN jsonb_typeof(r.vals -> $8) = 'null' THEN $8::text END) AS field
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $9 AND $10 WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $9 AND $10
+) m
+WHERE m.field IS NOT NULL;
+--   $1 = import id: "imp_0000000000sample"
+--   $2 = "a location"
+--   $3 = action: "merge"
+--   $4 = "name, address_line1, city, country"
+--   $5 = "name"
+--   $6 = "address_line1"
+--   $7 = "city"
+--   $8 = "country"
+--   $9 = first row of the range: 1
+--   $10 = last row of the range: 2000
+
+-- [11] processing · countLiveRows (only when first range)
+SELECT coalesce(
+(SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
+ FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
+(SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
+--   $1 = import id: "imp_0000000000sample"
+
+-- [12] processing · countLiveRows
+SELECT coalesce(
+(SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
+ FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
+(SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
+--   $1 = import id: "imp_0000000000sample"
+
+-- [13] processing · upsertRecords
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN locations t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::locations, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, CASE WHEN s.vals ? $5 THEN (s.p).external_id ELSE (s.old).external_id END AS external_id, CASE WHEN s.vals ? $6 THEN (s.p).name ELSE (s.old).name END AS name, CASE WHEN s.vals ? $7 THEN (s.p).code ELSE (s.old).code END AS code, CASE WHEN s.vals ? $8 THEN (s.p).email ELSE (s.old).email END AS email, CASE WHEN s.vals ? $9 THEN (s.p).phone ELSE (s.old).phone END AS phone, CASE WHEN s.vals ? $10 THEN (s.p).address_line1 ELSE (s.old).address_line1 END AS address_line1, CASE WHEN s.vals ? $11 THEN (s.p).address_line2 ELSE (s.old).address_line2 END AS address_line2, CASE WHEN s.vals ? $12 THEN (s.p).city ELSE (s.old).city END AS city, CASE WHEN s.vals ? $13 THEN (s.p).state ELSE (s.old).state END AS state, CASE WHEN s.vals ? $14 THEN (s.p).postal_code ELSE (s.old).postal_code END AS postal_code, CASE WHEN s.vals ? $15 THEN (s.p).country ELSE (s.old).country END AS country, CASE WHEN s.vals ? $16 THEN (s.p).timezone ELSE (s.old).timezone END AS timezone
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.code, n.email, n.phone, n.address_line1, n.address_line2, n.city, n.state, n.postal_code, n.country, n.timezone, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).code, $8::text, (n.old).email, $9::text, (n.old).phone, $10::text, (n.old).address_line1, $11::text, (n.old).address_line2, $12::text, (n.old).city, $13::text, (n.old).state, $14::text, (n.old).postal_code, $15::text, (n.old).country, $16::text, (n.old).timezone) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.code, n.email, n.phone, n.address_line1, n.address_line2, n.city, n.state, n.postal_code, n.country, n.timezone) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).code, (n.old).email, (n.old).phone, (n.old).address_line1, (n.old).address_line2, (n.old).city, (n.old).state, (n.old).postal_code, (n.old).country, (n.old).timezone)
+), written AS (
+  INSERT INTO locations AS t (organization_id, id, external_id, name, code, email, phone, address_line1, address_line2, city, state, postal_code, country, timezone, created_at, updated_at)
+  SELECT $3, c.id, c.external_id, c.name, c.code, c.email, c.phone, c.address_line1, c.address_line2, c.city, c.state, c.postal_code, c.country, c.timezone, now(), now() FROM changes c
+  ON CONFLICT (id) DO UPDATE SET external_id = EXCLUDED.external_id, name = EXCLUDED.name, code = EXCLUDED.code, email = EXCLUDED.email, phone = EXCLUDED.phone, address_line1 = EXCLUDED.address_line1, address_line2 = EXCLUDED.address_line2, city = EXCLUDED.city, state = EXCLUDED.state, postal_code = EXCLUDED.postal_code, country = EXCLUDED.country, timezone = EXCLUDED.timezone, updated_at = now()
+  RETURNING 1
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $17, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.code, $8::text, c.email, $9::text, c.phone, $10::text, c.address_line1, $11::text, c.address_line2, $12::text, c.city, $13::text, c.state, $14::text, c.postal_code, $15::text, c.country, $16::text, c.timezone)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "code"
+--   $8 = "email"
+--   $9 = "phone"
+--   $10 = "address_line1"
+--   $11 = "address_line2"
+--   $12 = "city"
+--   $13 = "state"
+--   $14 = "postal_code"
+--   $15 = "country"
+--   $16 = "timezone"
+--   $17 = "location"
+
+-- [14] processing · undoUpserts (only when an import ends while ranged processing is unfinished)
+WITH ev AS (
+  DELETE FROM events e WHERE e.organization_id = $1 AND e.import_id = $2 RETURNING e.record_id, e.type, e.before
+), created AS (
+  DELETE FROM locations t USING ev WHERE ev.type = 'record.created' AND t.organization_id = $1 AND t.id = ev.record_id
+), updated AS (
+  UPDATE locations t SET external_id = (b.p).external_id, name = (b.p).name, code = (b.p).code, email = (b.p).email, phone = (b.p).phone, address_line1 = (b.p).address_line1, address_line2 = (b.p).address_line2, city = (b.p).city, state = (b.p).state, postal_code = (b.p).postal_code, country = (b.p).country, timezone = (b.p).timezone, updated_at = now()
+  FROM (SELECT ev.record_id, jsonb_populate_record(NULL::locations, ev.before) AS p FROM ev WHERE ev.type = 'record.updated') b
+  WHERE t.organization_id = $1 AND t.id = b.record_id
+)
+SELECT 1;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+
+-- [15] cleanup · countLiveRows
+SELECT coalesce(
+(SELECT p.total - (SELECT count(*) FROM import_errors e WHERE e.import_id = $1)
+ FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
+(SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
+--   $1 = import id: "imp_0000000000sample"
+
