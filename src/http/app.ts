@@ -1,19 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { AppError, toHttpError } from '../errors.js';
+import { checkDatabase } from '../imports/service-health.js';
 import { loadSigningKeys } from '../storage/load-signing-keys.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
+import { requireApiKey } from './auth.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
@@ -45,26 +41,14 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
     // Sync imports carry their rows in the body; base64 inflates a file by 4/3.
     bodyLimit: Math.ceil(config.limits.syncMaxBytes * 1.4) + 64 * 1024,
     trustProxy: true,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   await registerRateLimit(app, config.rateLimitPerMinute);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Imports API',
-        version: '1.0.0',
-        description:
-          'Bulk imports of contacts, groups, items, assets and locations: validated, de-duplicated, resolved and merged, overwritten or deleted through seven phases, with every row accounted for.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app, config);
 
   app.setErrorHandler((err, req, reply) => {
     const mapped = toHttpError(fromFastifyError(err, config));
@@ -78,14 +62,23 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.db.query('SELECT 1');
+    await checkDatabase(deps.db);
     return { ok: true };
   });
 
-  await app.register(importRoutes(deps), { prefix: '/v1' });
-  await app.register(cancelRoutes(deps), { prefix: '/v1' });
-  await app.register(resourceRoutes(deps), { prefix: '/v1' });
-  await app.register(eventRoutes(deps), { prefix: '/v1' });
+  // Everything under /v1 takes an API key, checked once by the scope's onRequest hook (before
+  // any body is read) ...
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, deps.db);
+      await v1.register(importRoutes(deps));
+      await v1.register(cancelRoutes(deps));
+      await v1.register(resourceRoutes(deps));
+      await v1.register(eventRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
+  // ... except the signed upload and download URLs, whose signature is their authentication.
   await app.register(uploadRoutes(deps), { prefix: '/v1' });
   await app.register(downloadRoutes(deps), { prefix: '/v1' });
   return app;

@@ -1,10 +1,13 @@
 import type { Queryable } from '../db/db.js';
-import { page, type Page } from './read-imports.js';
+import { countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
+
+export const EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EventView {
   id: string;
   object: 'event';
-  type: 'record.created' | 'record.updated' | 'record.deleted';
+  type: EventType;
   resource: string;
   record_id: string;
   import_id: string | null;
@@ -13,22 +16,47 @@ export interface EventView {
   created_at: number;
 }
 
-/** Change events of an organization, oldest first (ids are time-ordered), optionally of one import. */
-export async function listEvents(
-  db: Queryable,
-  organizationId: string,
-  f: { import_id?: string; page: number; limit: number },
-): Promise<Page<EventView>> {
-  const where = 'organization_id = $1 AND ($2::text IS NULL OR import_id = $2)';
-  const params = [organizationId, f.import_id ?? null];
-  const [rows, count] = await Promise.all([
+export interface EventQuery extends PageRequest {
+  import_id?: string | undefined;
+  record_id?: string | undefined;
+  type?: EventType | undefined;
+  /** Epoch seconds: events created at or after. */
+  since?: number | undefined;
+}
+
+/**
+ * Event ids start with the epoch milliseconds of their creation as 12 hex digits (gen_id in SQL,
+ * UUIDv7 in code), taken no earlier than the transaction's now() that created_at records. So
+ * every event created at or after `since` has an id at or above this bound, and `since` becomes
+ * a range on the index the list is read in, instead of a filter over every older event.
+ */
+function firstIdAtOrAfter(sinceSeconds: number): string {
+  return `evt_${Math.max(0, Math.floor(sinceSeconds * 1000)).toString(16).padStart(12, '0')}`;
+}
+
+/** Change events of an organization, oldest first (ids are time-ordered), filtered. */
+export async function listEvents(db: Queryable, organizationId: string, q: EventQuery): Promise<Page<EventView>> {
+  const mode = pageMode(q);
+  const params = new Params();
+  const conds = [`organization_id = ${params.add(organizationId)}`];
+  if (q.import_id !== undefined) conds.push(`import_id = ${params.add(q.import_id)}`);
+  if (q.record_id !== undefined) conds.push(`record_id = ${params.add(q.record_id)}`);
+  if (q.type !== undefined) conds.push(`type = ${params.add(q.type)}`);
+  if (q.since !== undefined) {
+    conds.push(`id >= ${params.add(firstIdAtOrAfter(q.since))}`);
+    conds.push(`created_at >= to_timestamp(${params.add(q.since)})`);
+  }
+  const where = conds.join(' AND ');
+  const countParams = [...params.values];
+  const page = keyset(mode, 'id', q.limit, params);
+  const [rows, total] = await Promise.all([
     db.query<EventView>(
       `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
               floor(extract(epoch FROM created_at))::float8 AS created_at
-       FROM events WHERE ${where} ORDER BY id LIMIT $3 OFFSET $4`,
-      [...params, f.limit, (f.page - 1) * f.limit],
+       FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
+      params.values,
     ),
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE ${where}`, params),
+    countRows(db, 'events', where, countParams, q.include_total ?? false),
   ]);
-  return page(rows.rows, count.rows[0]?.n ?? 0, f);
+  return finishPage(rows.rows, mode, q.limit, total);
 }

@@ -8,7 +8,7 @@ import type { ImportRecord, ImportStatus, PhaseRecord, Stats } from './import-ty
 
 const epoch = (col: string) => `floor(extract(epoch FROM ${col}))::float8`;
 
-const IMPORT_COLUMNS = `id, organization_id, resource, upload_mode, action, status, duplicate_handling, reason,
+export const IMPORT_COLUMNS = `id, organization_id, resource, upload_mode, action, status, duplicate_handling, reason,
   has_upload_file, has_errors_file, name, location_id, created_by, updated_by, column_mapping, stats,
   checksum, expected_checksum, save_upload, allow_mass_delete, file_key, file_format, attempt,
   ${epoch('created_at')} AS created_at, ${epoch('updated_at')} AS updated_at,
@@ -68,26 +68,6 @@ export async function findImport(db: Queryable, organizationId: string, id: stri
 export async function findImportById(db: Queryable, id: string): Promise<ImportRecord | null> {
   const res = await db.query<ImportRecord>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1`, [id]);
   return res.rows[0] ?? null;
-}
-
-export interface ListFilter {
-  status?: string;
-  resource?: string;
-  page: number;
-  limit: number;
-}
-
-export async function listImports(db: Queryable, organizationId: string, f: ListFilter): Promise<{ rows: ImportRecord[]; total: number }> {
-  const where = `organization_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR resource = $3)`;
-  const params = [organizationId, f.status ?? null, f.resource ?? null];
-  const [rows, count] = await Promise.all([
-    db.query<ImportRecord>(
-      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5`,
-      [...params, f.limit, (f.page - 1) * f.limit],
-    ),
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM imports WHERE ${where}`, params),
-  ]);
-  return { rows: rows.rows, total: count.rows[0]?.n ?? 0 };
 }
 
 export async function findPhases(db: Queryable, importIds: readonly string[]): Promise<Map<string, PhaseRecord[]>> {

@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
-import { AppError, ImportFailure } from '../errors.js';
+import { ImportFailure } from '../errors.js';
 import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
 import { ColumnMapper } from '../imports/column-mapping.js';
 import { completePhase, markPhaseRunning, refreshStats, setPhaseProgress } from '../imports/import-store.js';
 import type { ImportRecord } from '../imports/import-types.js';
 import { getResource } from '../resources/index.js';
-import type { Storage } from '../storage/storage.js';
+import { StorageNotFound, type Storage } from '../storage/storage.js';
 import { createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { batchRowsFor } from './chunked-phase.js';
 import { fence } from './fencing.js';
@@ -138,7 +138,7 @@ async function finalFailure(storage: Storage, key: string, err: unknown): Promis
   let failure: ImportFailure | null = null;
   if (err instanceof FileReadError) failure = new ImportFailure(err.code, err.message);
   else if (err instanceof ImportFailure) failure = err;
-  else if (err instanceof AppError && err.code === 'not_found') {
+  else if (err instanceof StorageNotFound) {
     failure = new ImportFailure('unreadable_file', 'the uploaded file is no longer in storage; create a new import');
   }
   if (!failure) return err;

@@ -1,24 +1,54 @@
 import type { Queryable } from '../db/db.js';
+import { countRows, finishPage, keyset, Params, type Page, type PageMode } from '../imports/list-page.js';
 import type { ResourceDefinition } from './resource.js';
 
-// Reading an organization's records. Rows are turned into JSON by the database (to_jsonb), so
-// numbers, dates and arrays look the same on both engines; timestamps become epoch seconds.
+// Reading an organization's records, a keyset page at a time (see imports/list-page.ts). The
+// inner query picks the page's rows by index; only those rows are turned into JSON, by the
+// database (to_jsonb), so numbers, dates and arrays look the same on both engines; timestamps
+// become epoch seconds.
+
+export interface RecordFilter {
+  id?: string | undefined;
+  /** Lookup key → value, already normalised as stored (trimmed, emails lower-cased). */
+  keys: Readonly<Record<string, string>>;
+  /** Epoch seconds: records updated at or after. */
+  updatedSince?: number | undefined;
+}
+
+export type RecordJson = Record<string, unknown> & { id: string };
 
 export async function listRecords(
   db: Queryable,
   def: ResourceDefinition,
   organizationId: string,
-  p: { page: number; limit: number },
-): Promise<{ rows: Record<string, unknown>[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    db.query<{ record: Record<string, unknown> }>(
+  filter: RecordFilter,
+  mode: PageMode<string>,
+  limit: number,
+  exactTotal: boolean,
+): Promise<Page<RecordJson>> {
+  const params = new Params();
+  const conds = [`organization_id = ${params.add(organizationId)}`];
+  if (filter.id !== undefined) conds.push(`id = ${params.add(filter.id)}`);
+  // Column names come from the definition (the caller checked each key is one of its lookup keys).
+  for (const [key, value] of Object.entries(filter.keys)) {
+    if (!def.lookupKeys.includes(key)) throw new Error(`${key} is not a lookup key of ${def.name}`);
+    conds.push(`${key} = ${params.add(value)}`);
+  }
+  if (filter.updatedSince !== undefined) conds.push(`updated_at >= to_timestamp(${params.add(filter.updatedSince)})`);
+  const where = conds.join(' AND ');
+  const countParams = [...params.values];
+  const page = keyset(mode, 'id', limit, params);
+  const [rows, total] = await Promise.all([
+    db.query<{ record: RecordJson }>(
       `SELECT (to_jsonb(t) - 'organization_id') || jsonb_build_object(
+                'object', ${params.add(def.name)}::text,
                 'created_at', floor(extract(epoch FROM t.created_at)),
                 'updated_at', floor(extract(epoch FROM t.updated_at))) AS record
-       FROM ${def.table} t WHERE t.organization_id = $1 ORDER BY t.id LIMIT $2 OFFSET $3`,
-      [organizationId, p.limit, (p.page - 1) * p.limit],
+       FROM (SELECT * FROM ${def.table} WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) t
+       ORDER BY ${page.orderBy}`,
+      params.values,
     ),
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${def.table} WHERE organization_id = $1`, [organizationId]),
+    countRows(db, def.table, where, countParams, exactTotal),
   ]);
-  return { rows: rows.rows.map((r) => ({ id: r.record.id, object: def.name, ...r.record })), total: count.rows[0]?.n ?? 0 };
+  return finishPage(rows.rows.map((r) => r.record), mode, limit, total);
 }

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { ImportFailure } from '../errors.js';
-import type { ImportRecord } from '../imports/import-types.js';
+import { findImportById } from '../imports/import-store.js';
+import { FINAL_STATUSES, type ImportRecord } from '../imports/import-types.js';
+import { analyzeWhatImportWrote } from '../imports/refresh-planner-stats.js';
 import { isConnectionError } from '../db/db.js';
 import { prevalidateUpload } from '../pipeline/prevalidate-upload.js';
 import { failImport, fence, LostLease, Released, runImport, type RunDeps } from '../pipeline/run-import.js';
@@ -138,7 +140,19 @@ export class Runner {
     } finally {
       clearInterval(heartbeat);
     }
+    await this.refreshPlannerStats(imp);
     await this.reclaimWorkingRows(imp);
+  }
+
+  /** After a large import has ended, see analyzeWhatImportWrote (issue 14: may move into the finishing routine). */
+  private async refreshPlannerStats(imp: ImportRecord): Promise<void> {
+    const { db, log } = this.deps;
+    try {
+      const ended = await findImportById(db, imp.id);
+      if (ended && FINAL_STATUSES.includes(ended.status)) await analyzeWhatImportWrote(db, ended);
+    } catch (err) {
+      log.warn({ err, import: imp.id }, 'analyzing the tables the import wrote failed');
+    }
   }
 
   /** After a large import has ended (and its working rows were dropped), see vacuumWorkingRows. */

@@ -1,0 +1,128 @@
+import type { Queryable } from '../db/db.js';
+import { AppError } from '../errors.js';
+
+// How every list of the API pages (imports, row errors, records, events).
+//
+// Cursor pagination as Stripe does it: `starting_after` / `ending_before` an item's key (`id`;
+// a row error's `row`), `limit`, `has_more`. Each page is a keyset query — "the next `limit`
+// rows after the cursor, in key order" — answered by an index in the time it takes to read those
+// rows, however deep the page. `page` (OFFSET) stays for compatibility; it reads every row it
+// skips, so deep pages by number get slower, deep pages by cursor do not.
+//
+// `total_count` is exact up to EXACT_COUNT_UP_TO (counting that many index entries costs well
+// under a millisecond); above it, it is the planner's estimate (`total_count_exact: false`),
+// unless the request asks `include_total=true`, which counts every matching row.
+
+export const EXACT_COUNT_UP_TO = 1000;
+
+export interface PageRequest<C = string> {
+  limit: number;
+  page?: number | undefined;
+  starting_after?: C | undefined;
+  ending_before?: C | undefined;
+  include_total?: boolean | undefined;
+}
+
+export interface Pagination {
+  /** The page number in `page` mode (the default); null when paging by cursor. */
+  page: number | null;
+  limit: number;
+  /** More items follow in the direction of paging (after the last item; before the first with `ending_before`). */
+  has_more: boolean;
+  total_count: number;
+  total_count_exact: boolean;
+}
+
+export interface Page<T> {
+  data: T[];
+  pagination: Pagination;
+}
+
+export type PageMode<C> = { kind: 'page'; page: number } | { kind: 'after'; cursor: C } | { kind: 'before'; cursor: C };
+
+export function pageMode<C>(p: PageRequest<C>): PageMode<C> {
+  const given = (['page', 'starting_after', 'ending_before'] as const).filter((k) => p[k] !== undefined);
+  if (given.length > 1) {
+    throw new AppError(
+      'invalid_request',
+      `Page with one of page, starting_after and ending_before; this request gives ${given.join(' and ')}.`,
+      given.map((field) => ({ field, in: 'querystring', message: 'cannot be combined with the others' })),
+    );
+  }
+  if (p.starting_after !== undefined) return { kind: 'after', cursor: p.starting_after };
+  if (p.ending_before !== undefined) return { kind: 'before', cursor: p.ending_before };
+  return { kind: 'page', page: p.page ?? 1 };
+}
+
+/** Collects `$n` parameters as a statement is built: values never become part of the SQL text. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/**
+ * The keyset clause of a page over `key` — one column, or several compared as a row, for lists
+ * ordered by more than one — in ascending order unless `descending`: the extra condition, the
+ * ORDER BY, and the LIMIT/OFFSET that fetches one row more than asked, which tells whether more
+ * follow. `cursor` turns the cursor's placeholder into the key's value (default: the value
+ * itself). A query that wraps the page's rows (to build their JSON) orders by `orderBy` again.
+ */
+export function keyset<C>(
+  mode: PageMode<C>,
+  key: string | readonly string[],
+  limit: number,
+  params: Params,
+  o: { descending?: boolean; cursor?: (placeholder: string) => string } = {},
+): { where: string; orderBy: string; limit: string } {
+  const cols = typeof key === 'string' ? [key] : key;
+  const row = cols.length === 1 ? cols[0]! : `(${cols.join(', ')})`;
+  const order = (dir: string) => cols.map((c) => `${c} ${dir}`).join(', ');
+  const cursor = (c: C) => (o.cursor ?? ((x: string) => x))(params.add(c));
+  const forward = o.descending ? 'DESC' : 'ASC';
+  const backward = o.descending ? 'ASC' : 'DESC';
+  switch (mode.kind) {
+    case 'page':
+      return { where: 'true', orderBy: order(forward), limit: `LIMIT ${params.add(limit + 1)} OFFSET ${params.add((mode.page - 1) * limit)}` };
+    case 'after':
+      return { where: `${row} ${o.descending ? '<' : '>'} ${cursor(mode.cursor)}`, orderBy: order(forward), limit: `LIMIT ${params.add(limit + 1)}` };
+    case 'before':
+      // Read backwards from the cursor; finishPage puts the rows back in list order.
+      return { where: `${row} ${o.descending ? '>' : '<'} ${cursor(mode.cursor)}`, orderBy: order(backward), limit: `LIMIT ${params.add(limit + 1)}` };
+  }
+}
+
+/** Rows fetched by a keyset query (limit + 1 of them at most) → the page. */
+export function finishPage<T, C>(rows: T[], mode: PageMode<C>, limit: number, total: { total: number; exact: boolean }): Page<T> {
+  const has_more = rows.length > limit;
+  const data = rows.slice(0, limit);
+  if (mode.kind === 'before') data.reverse();
+  return {
+    data,
+    pagination: { page: mode.kind === 'page' ? mode.page : null, limit, has_more, total_count: total.total, total_count_exact: total.exact },
+  };
+}
+
+/**
+ * total_count of `SELECT … FROM ${from} WHERE ${where}`: exact up to EXACT_COUNT_UP_TO (or always
+ * with `exact`), else the planner's estimate, never below what was counted.
+ */
+export async function countRows(db: Queryable, from: string, where: string, params: readonly unknown[], exact: boolean): Promise<{ total: number; exact: boolean }> {
+  if (exact) {
+    const all = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${from} WHERE ${where}`, params);
+    return { total: Number(all.rows[0]?.n ?? 0), exact: true };
+  }
+  const capped = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${EXACT_COUNT_UP_TO + 1}) s`,
+    params,
+  );
+  const counted = capped.rows[0]?.n ?? 0;
+  if (counted <= EXACT_COUNT_UP_TO) return { total: counted, exact: true };
+  const plan = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} WHERE ${where}`, params);
+  const raw = plan.rows[0]?.['QUERY PLAN'];
+  const doc = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: { 'Plan Rows': number } }] | undefined;
+  const estimate = Math.round(doc?.[0]?.Plan['Plan Rows'] ?? 0);
+  return { total: Math.max(counted, estimate), exact: false };
+}
