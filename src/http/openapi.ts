@@ -133,6 +133,21 @@ function tidyComponents(doc: Json): void {
   components.schemas = kept;
 }
 
+/**
+ * Request bodies state their defaults in words: generators read `default` as "always present"
+ * (openapi-typescript's defaultNonNullable), which would make every defaulted option of a
+ * request required in generated clients.
+ */
+function defaultsIntoDescriptions(schema: Json | undefined): void {
+  const properties = (schema?.properties ?? {}) as Record<string, Json>;
+  for (const p of Object.values(properties)) {
+    if (!('default' in p)) continue;
+    const said = `Default: \`${JSON.stringify(p.default)}\`.`;
+    p.description = p.description ? `${String(p.description)} ${said}` : said;
+    delete p.default;
+  }
+}
+
 /** What the route schemas cannot say themselves. */
 function finishDocument(doc: Json): Json {
   forEachOperation(doc, (op) => {
@@ -150,6 +165,11 @@ function finishDocument(doc: Json): Json {
           "The file's bytes: CSV (`,` `;` tab `|`; UTF-8, UTF-16 with BOM, Windows-1252), XLSX (first sheet), a JSON array of objects or NDJSON. The format is read from the content; Content-Type is not used.",
         content: Object.fromEntries(UPLOAD_MEDIA_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])),
       };
+    }
+    for (const media of Object.values(((op.requestBody as Json | undefined)?.content ?? {}) as Record<string, Json>)) {
+      const ref = (media.schema as Json | undefined)?.$ref;
+      const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;
+      defaultsIntoDescriptions(typeof ref === 'string' ? schemas[ref.replace('#/components/schemas/', '')] : (media.schema as Json | undefined));
     }
     const examples = EXAMPLES[String(op.operationId)];
     if (examples?.request) {
