@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
+import { API_ERRORS, type ApiErrorCode } from '../errors.js';
 import { EXACT_COUNT_UP_TO } from '../imports/list-page.js';
 import { documentedJson } from './openapi-schema.js';
 import { EXAMPLES } from './openapi-examples.js';
@@ -59,6 +60,28 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   '429': 'Rate limited (RATE_LIMIT_PER_MINUTE per API key); retry after the seconds in Retry-After.',
   '5XX': 'Internal error or service unavailable; retry the request.',
 };
+
+/** The error code each status is shown with when a route gives no example of its own. */
+const STATUS_EXAMPLE_CODES: Record<string, ApiErrorCode> = {
+  '400': 'invalid_request',
+  '401': 'unauthorized',
+  '403': 'signature_invalid',
+  '404': 'not_found',
+  '409': 'invalid_state',
+  '413': 'file_too_large',
+  '429': 'rate_limited',
+  '5XX': 'internal',
+};
+
+function errorExample(code: ApiErrorCode): Json {
+  const e = API_ERRORS[code];
+  const body: Json = { type: e.type, code, message: e.message };
+  if (code === 'invalid_request') {
+    body.message = 'Invalid querystring: limit: Too big: expected number to be <=100';
+    body.details = [{ field: 'limit', in: 'querystring', message: 'Too big: expected number to be <=100' }];
+  }
+  return { [code]: { summary: code, value: { error: body } } };
+}
 
 const UPLOAD_MEDIA_TYPES = [
   'application/octet-stream',
@@ -154,6 +177,9 @@ function finishDocument(doc: Json): Json {
     const responses = (op.responses ?? {}) as Record<string, Json>;
     for (const [status, response] of Object.entries(responses)) {
       if (!response.description || response.description === 'Default Response') response.description = STATUS_DESCRIPTIONS[status] ?? 'Answer';
+      const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+      const code = STATUS_EXAMPLE_CODES[status];
+      if (media && code && !media.examples) media.examples = errorExample(code);
       if (status === '429') {
         response.headers = { 'Retry-After': { description: 'Seconds until the limit resets.', schema: { type: 'integer' } } };
       }
