@@ -4,7 +4,11 @@ import { optionalQueryFlag } from './openapi-schema.js';
 
 // The query parameters and the `pagination` object every list shares (see imports/list-page.ts).
 
-const limit = z.coerce.number().int().min(1).max(100).default(10).describe('Items per page, 1–100.');
+const limitUpTo = (max: number) => z.coerce.number().int().min(1).max(max).default(10).describe(`Items per page, 1–${max}.`);
+const limit = limitUpTo(100);
+
+/** Lists read in bulk (records, events) take pages of up to this many items. */
+export const BULK_LIST_LIMIT = 1000;
 const page = z.coerce.number().int().min(1).optional().describe('Page number (OFFSET paging, kept for compatibility; deep pages get slower). Not with starting_after / ending_before.');
 const includeTotal = optionalQueryFlag(
   `Count every matching item for total_count. Without it, total_count is exact up to ${EXACT_COUNT_UP_TO} and the planner's estimate above (total_count_exact: false).`,
@@ -18,6 +22,9 @@ export const listQueryShape = {
   ending_before: z.string().min(1).max(200).optional().describe('Cursor: the page before this item id (the first `id` of the next page).'),
   include_total: includeTotal,
 };
+
+/** The same with `limit` up to BULK_LIST_LIMIT: records and events, which clients read back in bulk. */
+export const bulkListQueryShape = { ...listQueryShape, limit: limitUpTo(BULK_LIST_LIMIT) };
 
 /** The same, with row numbers as cursors (row errors). */
 export const rowListQueryShape = {

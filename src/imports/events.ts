@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import { countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
+import { cappedCount, countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
 
 export const EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -49,14 +49,13 @@ export async function listEvents(db: Queryable, organizationId: string, q: Event
   const where = conds.join(' AND ');
   const countParams = [...params.values];
   const page = keyset(mode, 'id', q.limit, params);
-  const [rows, total] = await Promise.all([
-    db.query<EventView>(
-      `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
-              floor(extract(epoch FROM created_at))::float8 AS created_at
-       FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
-      params.values,
-    ),
-    countRows(db, 'events', where, countParams, q.include_total ?? false),
-  ]);
+  const rows = await db.query<EventView & { capped_count?: number }>(
+    `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
+            floor(extract(epoch FROM created_at))::float8 AS created_at, ${cappedCount('events', where)} AS capped_count
+     FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
+    params.values,
+  );
+  const total = await countRows(db, 'events', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  for (const r of rows.rows) delete r.capped_count;
   return finishPage(rows.rows, mode, q.limit, total);
 }

@@ -106,19 +106,31 @@ export function finishPage<T, C>(rows: T[], mode: PageMode<C>, limit: number, to
 }
 
 /**
- * total_count of `SELECT … FROM ${from} WHERE ${where}`: exact up to EXACT_COUNT_UP_TO (or always
- * with `exact`), else the planner's estimate, never below what was counted.
+ * A column to add to a page's query: the matching rows counted up to EXACT_COUNT_UP_TO + 1, in
+ * the same round trip as the page. `from` and `where` are the list's, without the cursor.
  */
-export async function countRows(db: Queryable, from: string, where: string, params: readonly unknown[], exact: boolean): Promise<{ total: number; exact: boolean }> {
-  if (exact) {
+export function cappedCount(from: string, where: string): string {
+  return `(SELECT count(*)::int FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${EXACT_COUNT_UP_TO + 1}) capped)`;
+}
+
+/**
+ * total_count of `SELECT … FROM ${from} WHERE ${where}`: with `exact`, every row counted; else
+ * exact up to EXACT_COUNT_UP_TO (`counted`: what cappedCount gave with the page, when it
+ * returned rows), and the planner's estimate above, never below what was counted.
+ */
+export async function countRows(
+  db: Queryable,
+  from: string,
+  where: string,
+  params: readonly unknown[],
+  o: { exact: boolean; counted?: number | undefined },
+): Promise<{ total: number; exact: boolean }> {
+  if (o.exact) {
     const all = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${from} WHERE ${where}`, params);
     return { total: Number(all.rows[0]?.n ?? 0), exact: true };
   }
-  const capped = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${EXACT_COUNT_UP_TO + 1}) s`,
-    params,
-  );
-  const counted = capped.rows[0]?.n ?? 0;
+  let counted = o.counted;
+  if (counted === undefined) counted = (await db.query<{ n: number }>(`SELECT ${cappedCount(from, where)} AS n`, params)).rows[0]?.n ?? 0;
   if (counted <= EXACT_COUNT_UP_TO) return { total: counted, exact: true };
   const plan = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} WHERE ${where}`, params);
   const raw = plan.rows[0]?.['QUERY PLAN'];

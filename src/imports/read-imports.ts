@@ -3,7 +3,7 @@ import { AppError, type RowErrorCode } from '../errors.js';
 import { findImport, findPhases, IMPORT_COLUMNS } from './import-store.js';
 import type { ImportRecord, ImportStatus } from './import-types.js';
 import { toImportView, type ImportUrls, type ImportView } from './import-view.js';
-import { countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
+import { cappedCount, countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
 
 // Reading imports on behalf of an organization: another organization's import is 404.
 
@@ -49,10 +49,12 @@ export async function listImportViews(
     descending: true,
     cursor: (p) => `(SELECT created_at, id FROM imports WHERE organization_id = ${org} AND id = ${p})`,
   });
-  const [rows, total] = await Promise.all([
-    db.query<ImportRecord>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`, params.values),
-    countRows(db, 'imports', where, countParams, q.include_total ?? false),
-  ]);
+  const rows = await db.query<ImportRecord & { capped_count?: number }>(
+    `SELECT ${IMPORT_COLUMNS}, ${cappedCount('imports', where)} AS capped_count FROM imports WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
+    params.values,
+  );
+  const total = await countRows(db, 'imports', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  for (const r of rows.rows) delete r.capped_count;
   const result = finishPage(rows.rows, mode, q.limit, total);
   const phases = await findPhases(db, result.data.map((r) => r.id));
   const views = await Promise.all(result.data.map(async (r) => toImportView(r, phases.get(r.id) ?? [], urls ? await urls(r) : {})));
@@ -101,9 +103,8 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
   const key = `${params.add(ROW_ERROR_KEY_CHARS)}::int`;
   const budget = `${params.add(ROW_ERROR_DATA_CHARS)}::int`;
   const message = `${params.add(ROW_ERROR_MESSAGE_CHARS)}::int`;
-  const [rows, total] = await Promise.all([
-    db.query<RowErrorView>(
-      `SELECT e.row, e.phase, e.code, e.field,
+  const rows = await db.query<RowErrorView & { capped_count?: number }>(
+      `SELECT e.row, e.phase, e.code, e.field, ${cappedCount('import_errors', where)} AS capped_count,
               CASE WHEN length(e.message) > ${message} THEN left(e.message, ${message}) || '…' ELSE e.message END AS message,
               CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.data, '{}'::jsonb)
                    WHEN length(e.data::text) > ${budget} THEN to_jsonb(left(e.data::text, ${budget}))
@@ -133,8 +134,8 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
        ) d ON true
        ORDER BY ${page.orderBy}`,
       params.values,
-    ),
-    countRows(db, 'import_errors', where, countParams, q.include_total ?? false),
-  ]);
+  );
+  const total = await countRows(db, 'import_errors', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  for (const r of rows.rows) delete r.capped_count;
   return finishPage(rows.rows, mode, q.limit, total);
 }

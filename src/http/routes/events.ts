@@ -4,7 +4,7 @@ import { EVENT_TYPES, listEvents } from '../../imports/events.js';
 import type { AppDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { epochSecondsQuery } from '../openapi-schema.js';
-import { listQueryShape, Pagination } from '../pagination.js';
+import { bulkListQueryShape, Pagination } from '../pagination.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
 
 const EventTypeEnum = z.enum(EVENT_TYPES).meta({ id: 'EventType' });
@@ -39,7 +39,7 @@ export function eventRoutes(deps: AppDeps): FastifyPluginAsyncZod {
           tags: ['events'],
           querystring: z
             .object({
-              ...listQueryShape,
+              ...bulkListQueryShape,
               import_id: z.string().min(1).max(200).optional().describe('Only the events of this import.'),
               record_id: z.string().min(1).max(200).optional().describe('Only the events of this record (its history).'),
               type: EventTypeEnum.optional(),

@@ -7,7 +7,7 @@ import { recordSchema } from '../../resources/record-schema.js';
 import type { AppDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { documentAs, epochSecondsQuery } from '../openapi-schema.js';
-import { listQueryShape, Pagination } from '../pagination.js';
+import { bulkListQueryShape, Pagination } from '../pagination.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -62,7 +62,7 @@ export function resourceRoutes(deps: AppDeps): FastifyPluginAsyncZod {
             tags: ['records'],
             querystring: z
               .object({
-                ...listQueryShape,
+                ...bulkListQueryShape,
                 id: z.string().min(1).max(200).optional().describe(`Only the record with this id (${def.prefix}…).`),
                 ...keyFilters,
                 updated_since: epochSecondsQuery('Only records created or updated at or after this time (epoch seconds).'),
