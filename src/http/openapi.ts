@@ -31,7 +31,8 @@ function override(ctx: { zodSchema: unknown; jsonSchema: Json }): void {
   }
 }
 
-const zodToJsonConfig = { override: override as never };
+type ZodToJsonConfig = NonNullable<Parameters<typeof createJsonSchemaTransform>[0]['zodToJsonConfig']>;
+const zodToJsonConfig: ZodToJsonConfig = { override: (ctx) => override(ctx) };
 
 const TAGS = [
   { name: 'imports', description: 'Create imports (sync with rows in the request, or async with a file PUT to a signed URL), follow them through their seven phases, read their row errors, cancel them.' },

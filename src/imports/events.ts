@@ -51,11 +51,11 @@ export async function listEvents(db: Queryable, organizationId: string, q: Event
   const page = keyset(mode, 'id', q.limit, params);
   const rows = await db.query<EventView & { capped_count?: number }>(
     `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
-            floor(extract(epoch FROM created_at))::float8 AS created_at, ${cappedCount('events', where)} AS capped_count
+            floor(extract(epoch FROM created_at))::float8 AS created_at, ${cappedCount('events', where, 'id')} AS capped_count
      FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
     params.values,
   );
-  const total = await countRows(db, 'events', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  const total = await countRows(db, 'events', where, countParams, { exact: q.include_total ?? false, orderBy: 'id', counted: rows.rows[0]?.capped_count });
   for (const r of rows.rows) delete r.capped_count;
   return finishPage(rows.rows, mode, q.limit, total);
 }

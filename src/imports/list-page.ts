@@ -107,10 +107,13 @@ export function finishPage<T, C>(rows: T[], mode: PageMode<C>, limit: number, to
 
 /**
  * A column to add to a page's query: the matching rows counted up to EXACT_COUNT_UP_TO + 1, in
- * the same round trip as the page. `from` and `where` are the list's, without the cursor.
+ * the same round trip as the page. `from` and `where` are the list's, without the cursor;
+ * `orderBy` its order: it lets the count walk the list's index and stop after those rows
+ * (unordered, the planner may pick a bitmap scan, which reads every matching index entry first:
+ * 120 ms at a million rows).
  */
-export function cappedCount(from: string, where: string): string {
-  return `(SELECT count(*)::int FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${EXACT_COUNT_UP_TO + 1}) capped)`;
+export function cappedCount(from: string, where: string, orderBy: string): string {
+  return `(SELECT count(*)::int FROM (SELECT 1 FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ${EXACT_COUNT_UP_TO + 1}) capped)`;
 }
 
 /**
@@ -123,14 +126,14 @@ export async function countRows(
   from: string,
   where: string,
   params: readonly unknown[],
-  o: { exact: boolean; counted?: number | undefined },
+  o: { exact: boolean; orderBy: string; counted?: number | undefined },
 ): Promise<{ total: number; exact: boolean }> {
   if (o.exact) {
     const all = await db.query<{ n: number }>(`SELECT count(*)::float8 AS n FROM ${from} WHERE ${where}`, params);
     return { total: Number(all.rows[0]?.n ?? 0), exact: true };
   }
   let counted = o.counted;
-  if (counted === undefined) counted = (await db.query<{ n: number }>(`SELECT ${cappedCount(from, where)} AS n`, params)).rows[0]?.n ?? 0;
+  if (counted === undefined) counted = (await db.query<{ n: number }>(`SELECT ${cappedCount(from, where, o.orderBy)} AS n`, params)).rows[0]?.n ?? 0;
   if (counted <= EXACT_COUNT_UP_TO) return { total: counted, exact: true };
   const plan = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} WHERE ${where}`, params);
   const raw = plan.rows[0]?.['QUERY PLAN'];

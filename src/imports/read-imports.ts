@@ -50,10 +50,10 @@ export async function listImportViews(
     cursor: (p) => `(SELECT created_at, id FROM imports WHERE organization_id = ${org} AND id = ${p})`,
   });
   const rows = await db.query<ImportRecord & { capped_count?: number }>(
-    `SELECT ${IMPORT_COLUMNS}, ${cappedCount('imports', where)} AS capped_count FROM imports WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
+    `SELECT ${IMPORT_COLUMNS}, ${cappedCount('imports', where, 'created_at DESC, id DESC')} AS capped_count FROM imports WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
     params.values,
   );
-  const total = await countRows(db, 'imports', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  const total = await countRows(db, 'imports', where, countParams, { exact: q.include_total ?? false, orderBy: 'created_at DESC, id DESC', counted: rows.rows[0]?.capped_count });
   for (const r of rows.rows) delete r.capped_count;
   const result = finishPage(rows.rows, mode, q.limit, total);
   const phases = await findPhases(db, result.data.map((r) => r.id));
@@ -104,7 +104,7 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
   const budget = `${params.add(ROW_ERROR_DATA_CHARS)}::int`;
   const message = `${params.add(ROW_ERROR_MESSAGE_CHARS)}::int`;
   const rows = await db.query<RowErrorView & { capped_count?: number }>(
-      `SELECT e.row, e.phase, e.code, e.field, ${cappedCount('import_errors', where)} AS capped_count,
+      `SELECT e.row, e.phase, e.code, e.field, ${cappedCount('import_errors', where, 'row')} AS capped_count,
               CASE WHEN length(e.message) > ${message} THEN left(e.message, ${message}) || '…' ELSE e.message END AS message,
               CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.data, '{}'::jsonb)
                    WHEN length(e.data::text) > ${budget} THEN to_jsonb(left(e.data::text, ${budget}))
@@ -135,7 +135,7 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
        ORDER BY ${page.orderBy}`,
       params.values,
   );
-  const total = await countRows(db, 'import_errors', where, countParams, { exact: q.include_total ?? false, counted: rows.rows[0]?.capped_count });
+  const total = await countRows(db, 'import_errors', where, countParams, { exact: q.include_total ?? false, orderBy: 'row', counted: rows.rows[0]?.capped_count });
   for (const r of rows.rows) delete r.capped_count;
   return finishPage(rows.rows, mode, q.limit, total);
 }

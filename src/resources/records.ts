@@ -43,11 +43,11 @@ export async function listRecords(
               'object', ${params.add(def.name)}::text,
               'created_at', floor(extract(epoch FROM t.created_at)),
               'updated_at', floor(extract(epoch FROM t.updated_at))) AS record,
-            ${cappedCount(def.table, where)} AS capped_count
+            ${cappedCount(def.table, where, 'id')} AS capped_count
      FROM (SELECT * FROM ${def.table} WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) t
      ORDER BY ${page.orderBy}`,
     params.values,
   );
-  const total = await countRows(db, def.table, where, countParams, { exact: exactTotal, counted: rows.rows[0]?.capped_count });
+  const total = await countRows(db, def.table, where, countParams, { exact: exactTotal, orderBy: 'id', counted: rows.rows[0]?.capped_count });
   return finishPage(rows.rows.map((r) => r.record), mode, limit, total);
 }
