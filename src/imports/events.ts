@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import type { ResourceName } from '../resources/resource.js';
 import { cappedCount, countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
 
 export const EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;
@@ -8,7 +9,7 @@ export interface EventView {
   id: string;
   object: 'event';
   type: EventType;
-  resource: string;
+  resource: ResourceName;
   record_id: string;
   import_id: string | null;
   before: Record<string, unknown> | null;

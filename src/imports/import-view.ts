@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PHASES } from '../pipeline/phases.js';
+import { RESOURCE_NAMES } from '../resources/index.js';
 import type { ImportRecord, PhaseRecord } from './import-types.js';
 
 // The public JSON shape of an import (SPEC §1), field for field as in the seed model. The Zod
@@ -40,7 +41,7 @@ export const ImportView = z
     id: z.string(),
     object: z.literal('import'),
     organization_id: z.string(),
-    resource: z.string(),
+    resource: z.enum(RESOURCE_NAMES),
     upload_mode: z.enum(['sync', 'async']),
     action: z.enum(['merge', 'overwrite', 'delete']),
     status: ImportStatusEnum,

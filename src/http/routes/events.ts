@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EVENT_TYPES, listEvents } from '../../imports/events.js';
+import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { AppDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { epochSecondsQuery } from '../openapi-schema.js';
@@ -14,7 +15,7 @@ const EventView = z
     id: z.string().describe('evt_…; ids are time-ordered.'),
     object: z.literal('event'),
     type: EventTypeEnum,
-    resource: z.string(),
+    resource: z.enum(RESOURCE_NAMES),
     record_id: z.string(),
     import_id: z.string().nullable(),
     before: z.record(z.string(), z.unknown()).nullable().describe('The record before the change (null when created).'),

@@ -9,14 +9,18 @@ import { getImportView, listImportViews, listRowErrors } from '../../imports/rea
 import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
-import { queryFlag } from '../openapi-schema.js';
+import { documentAs, queryFlag } from '../openapi-schema.js';
 import { listQueryShape, Pagination, rowListQueryShape } from '../pagination.js';
 import { publicBaseUrl } from '../public-url.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
 
-export const CreateImportRequest = CreateImportBody.meta({ id: 'CreateImportRequest' });
+// `resource` is validated by the use case (400 unknown_resource naming the valid ones); the
+// document lists them.
+export const CreateImportRequest = CreateImportBody.extend({
+  resource: documentAs(z.string(), { type: 'string', enum: RESOURCE_NAMES, description: 'The resource to import (GET /v1/resources).' }),
+}).meta({ id: 'CreateImportRequest' });
 
 export const RowErrorCodeEnum = z.enum(ROW_ERROR_CODES).meta({ id: 'RowErrorCode' });
 
