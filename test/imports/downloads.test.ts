@@ -143,10 +143,9 @@ describe('the errors files', () => {
       row: 1, phase: 'prevalidation', code: 'invalid_value', field: 'email', message: expect.stringContaining('email'),
       data: { external_id: 'F1', name: '=HYPERLINK("http://evil.example","x")', email: 'not-an-email', notes: '@SUM(1+1)' },
     });
-    // Exactly what GET /v1/imports/{id}/errors says (which also says whether it cut the row's data).
+    // Exactly what GET /v1/imports/{id}/errors says.
     const api = (await svc.call('GET', `/v1/imports/${imp.id}/errors?limit=100`, key)).body.data;
-    expect(api.map((e: any) => e.data_truncated)).toEqual([false, false, false, false]);
-    expect(errors).toEqual(api.map(({ data_truncated: _, ...e }: any) => e));
+    expect(errors).toEqual(api);
   });
 
   it('exist for failed imports too: no valid rows, sync or async', async () => {
