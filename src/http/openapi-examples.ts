@@ -90,10 +90,9 @@ const rowErrors: Examples = {
           field: 'email',
           message: 'email: must be an email address like name@example.com',
           data: { external_id: 'C2', name: 'Bob Ray', email: 'not-an-email' },
-          data_truncated: false,
         },
       ],
-      pagination: { page: 1, limit: 100, has_more: false, total_count: 1, total_count_exact: true },
+      pagination: { page: 1, limit: 100, has_more: false, total_count: 1 },
     },
   },
 };

@@ -45,7 +45,7 @@ const DESCRIPTION = `Bulk imports of locations, groups, contacts, items and asse
 
 **Authentication**: \`Authorization: Bearer <api key>\` on every request (\`npm run cli -- keys create --org "Acme"\`), except the signed upload and download URLs, whose signature authenticates them.
 
-**Pagination**: every list answers \`{ data, pagination: { page, limit, has_more, total_count, total_count_exact } }\`. Page with \`starting_after\` (the last item's id; a row number for row errors) while \`has_more\`, or back with \`ending_before\`; \`limit\` 1–100 (default 10). \`page\` (OFFSET) still works but deep pages get slower. \`total_count\` is exact up to ${EXACT_COUNT_UP_TO}, the planner's estimate above (\`total_count_exact: false\`), or exact with \`include_total=true\`.
+**Pagination**: every list answers \`{ data, pagination: { page, limit, has_more, total_count } }\`. Page with \`starting_after\` (the last item's id; a row number for row errors) while \`has_more\`, or back with \`ending_before\`; \`limit\` 1–100 (default 10). \`page\` (OFFSET) still works but deep pages get slower. \`total_count\` is exact up to ${EXACT_COUNT_UP_TO}, the planner's estimate above (then \`total_count_exact: false\` is present), or exact with \`include_total=true\`.
 
 **Errors**: \`{ "error": { "type", "code", "message", "details"? } }\` with the status of its code: 400 (every offending field named in \`details\`), 401, 403 (signed URLs), 404 (also for another organization's import), 409, 413, 414, 429 (with \`Retry-After\`), 5xx.`;
 

@@ -11,7 +11,7 @@ const limit = limitUpTo(100);
 export const BULK_LIST_LIMIT = 1000;
 const page = z.coerce.number().int().min(1).optional().describe('Page number (OFFSET paging, kept for compatibility; deep pages get slower). Not with starting_after / ending_before.');
 const includeTotal = optionalQueryFlag(
-  `Count every matching item for total_count. Without it, total_count is exact up to ${EXACT_COUNT_UP_TO} and the planner's estimate above (total_count_exact: false).`,
+  `Count every matching item for total_count. Without it, total_count is exact up to ${EXACT_COUNT_UP_TO} and the planner's estimate above (then total_count_exact: false is present).`,
 );
 
 /** limit, page, starting_after / ending_before an id, include_total. */
@@ -41,7 +41,7 @@ export const Pagination = z
     limit: z.number().int(),
     has_more: z.boolean().describe('More items follow in the direction of paging (after the last item; before the first with ending_before).'),
     total_count: z.number().int().describe(`Matching items: exact up to ${EXACT_COUNT_UP_TO} or with include_total=true, else an estimate.`),
-    total_count_exact: z.boolean(),
+    total_count_exact: z.literal(false).optional().describe('Present (false) only when total_count is an estimate.'),
   })
   .meta({
     id: 'Pagination',

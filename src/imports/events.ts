@@ -1,6 +1,6 @@
-import type { Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import type { ResourceName } from '../resources/resource.js';
-import { cappedCount, countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
+import { cappedCount, countRows, finishPage, keyset, pageMode, Params, readPlanned, type Page, type PageRequest } from './list-page.js';
 
 export const EVENT_TYPES = ['record.created', 'record.updated', 'record.deleted'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -36,7 +36,7 @@ function firstIdAtOrAfter(sinceSeconds: number): string {
 }
 
 /** Change events of an organization, oldest first (ids are time-ordered), filtered. */
-export async function listEvents(db: Queryable, organizationId: string, q: EventQuery): Promise<Page<EventView>> {
+export async function listEvents(db: Db, organizationId: string, q: EventQuery): Promise<Page<EventView>> {
   const mode = pageMode(q);
   const params = new Params();
   const conds = [`organization_id = ${params.add(organizationId)}`];
@@ -50,13 +50,15 @@ export async function listEvents(db: Queryable, organizationId: string, q: Event
   const where = conds.join(' AND ');
   const countParams = [...params.values];
   const page = keyset(mode, 'id', q.limit, params);
-  const rows = await db.query<EventView & { capped_count?: number }>(
-    `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
-            floor(extract(epoch FROM created_at))::float8 AS created_at, ${cappedCount('events', where, 'id')} AS capped_count
-     FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
-    params.values,
-  );
-  const total = await countRows(db, 'events', where, countParams, { exact: q.include_total ?? false, orderBy: 'id', counted: rows.rows[0]?.capped_count });
-  for (const r of rows.rows) delete r.capped_count;
-  return finishPage(rows.rows, mode, q.limit, total);
+  return readPlanned(db, async (tx) => {
+    const rows = await tx.query<EventView & { capped_count?: number }>(
+      `SELECT id, 'event' AS object, type, resource, record_id, import_id, before, after,
+              floor(extract(epoch FROM created_at))::float8 AS created_at, ${cappedCount('events', where, 'id')} AS capped_count
+       FROM events WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}`,
+      params.values,
+    );
+    const total = await countRows(tx, 'events', where, countParams, { exact: q.include_total ?? false, orderBy: 'id', counted: rows.rows[0]?.capped_count });
+    for (const r of rows.rows) delete r.capped_count;
+    return finishPage(rows.rows, mode, q.limit, total);
+  });
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { AppError } from '../errors.js';
 
 // How every list of the API pages (imports, row errors, records, events).
@@ -11,7 +11,8 @@ import { AppError } from '../errors.js';
 //
 // `total_count` is exact up to EXACT_COUNT_UP_TO (counting that many index entries costs well
 // under a millisecond); above it, it is the planner's estimate (`total_count_exact: false`),
-// unless the request asks `include_total=true`, which counts every matching row.
+// unless the request asks `include_total=true`, which counts every matching row. The flag is
+// only present when false, so exact answers keep the shape they always had.
 
 export const EXACT_COUNT_UP_TO = 1000;
 
@@ -30,7 +31,8 @@ export interface Pagination {
   /** More items follow in the direction of paging (after the last item; before the first with `ending_before`). */
   has_more: boolean;
   total_count: number;
-  total_count_exact: boolean;
+  /** Present, and false, only when total_count is an estimate (absent: exact). */
+  total_count_exact?: false;
 }
 
 export interface Page<T> {
@@ -52,6 +54,22 @@ export function pageMode<C>(p: PageRequest<C>): PageMode<C> {
   if (p.starting_after !== undefined) return { kind: 'after', cursor: p.starting_after };
   if (p.ending_before !== undefined) return { kind: 'before', cursor: p.ending_before };
   return { kind: 'page', page: p.page ?? 1 };
+}
+
+/**
+ * Runs a page's statements so that their plan does not depend on the planner's statistics.
+ * Right after an import a table can hold a million rows its statistics have never seen, and
+ * the planner, expecting a few dozen, reads every matching row through a bitmap scan and sorts
+ * them all to return a hundred (the slow page the issue measured). The keyset walk of the
+ * list's index is right whatever the statistics say; without bitmap scans the planner's other
+ * choice is a sequential scan, which it costs by the table's real size. (Statistics are still
+ * refreshed after large imports: filters and total_count estimates need them.)
+ */
+export async function readPlanned<T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET LOCAL enable_bitmapscan = off');
+    return fn(tx);
+  });
 }
 
 /** Collects `$n` parameters as a statement is built: values never become part of the SQL text. */
@@ -101,7 +119,13 @@ export function finishPage<T, C>(rows: T[], mode: PageMode<C>, limit: number, to
   if (mode.kind === 'before') data.reverse();
   return {
     data,
-    pagination: { page: mode.kind === 'page' ? mode.page : null, limit, has_more, total_count: total.total, total_count_exact: total.exact },
+    pagination: {
+      page: mode.kind === 'page' ? mode.page : null,
+      limit,
+      has_more,
+      total_count: total.total,
+      ...(total.exact ? {} : { total_count_exact: false as const }),
+    },
   };
 }
 

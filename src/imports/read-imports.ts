@@ -1,9 +1,9 @@
-import type { Queryable } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { AppError, type RowErrorCode } from '../errors.js';
 import { findImport, findPhases, IMPORT_COLUMNS } from './import-store.js';
 import type { ImportRecord, ImportStatus } from './import-types.js';
 import { toImportView, type ImportUrls, type ImportView } from './import-view.js';
-import { cappedCount, countRows, finishPage, keyset, pageMode, Params, type Page, type PageRequest } from './list-page.js';
+import { cappedCount, countRows, finishPage, keyset, pageMode, Params, readPlanned, type Page, type PageRequest } from './list-page.js';
 
 // Reading imports on behalf of an organization: another organization's import is 404.
 
@@ -26,7 +26,7 @@ export interface ImportQuery extends PageRequest {
 
 /** Imports newest first; a cursor is an import id of this organization. */
 export async function listImportViews(
-  db: Queryable,
+  db: Db,
   organizationId: string,
   q: ImportQuery,
   urls?: (i: ImportRecord) => Promise<ImportUrls>,
@@ -66,7 +66,8 @@ export async function listImportViews(
 // so neither the driver nor the API ever holds a whole large row: each value is cut to
 // ROW_ERROR_VALUE_CHARS characters (objects and arrays: their JSON text, cut), keys to
 // ROW_ERROR_KEY_CHARS, and values are kept in order while the error's data stays within
-// ROW_ERROR_DATA_CHARS; `data_truncated` says when anything was cut. The errors download
+// ROW_ERROR_DATA_CHARS; `data_truncated: true` says when anything was cut (absent otherwise, so
+// an error listed whole looks exactly like its entry in the errors download). The errors download
 // (`include_errors_json` / `include_errors_csv`) has every row whole.
 export const ROW_ERROR_VALUE_CHARS = 1000;
 export const ROW_ERROR_KEY_CHARS = 200;
@@ -80,7 +81,8 @@ export interface RowErrorView {
   field: string | null;
   message: string;
   data: Record<string, unknown> | null;
-  data_truncated: boolean;
+  /** Present, and true, only when the listing cut some of the row's data. */
+  data_truncated?: true;
 }
 
 export interface RowErrorQuery extends PageRequest<number> {
@@ -89,7 +91,7 @@ export interface RowErrorQuery extends PageRequest<number> {
 }
 
 /** An import's row errors in row order; a cursor is a row number. */
-export async function listRowErrors(db: Queryable, organizationId: string, importId: string, q: RowErrorQuery): Promise<Page<RowErrorView>> {
+export async function listRowErrors(db: Db, organizationId: string, importId: string, q: RowErrorQuery): Promise<Page<RowErrorView>> {
   await requireImport(db, organizationId, importId);
   const mode = pageMode(q);
   const params = new Params();
@@ -103,39 +105,41 @@ export async function listRowErrors(db: Queryable, organizationId: string, impor
   const key = `${params.add(ROW_ERROR_KEY_CHARS)}::int`;
   const budget = `${params.add(ROW_ERROR_DATA_CHARS)}::int`;
   const message = `${params.add(ROW_ERROR_MESSAGE_CHARS)}::int`;
-  const rows = await db.query<RowErrorView & { capped_count?: number }>(
-      `SELECT e.row, e.phase, e.code, e.field, ${cappedCount('import_errors', where, 'row')} AS capped_count,
-              CASE WHEN length(e.message) > ${message} THEN left(e.message, ${message}) || '…' ELSE e.message END AS message,
-              CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.data, '{}'::jsonb)
-                   WHEN length(e.data::text) > ${budget} THEN to_jsonb(left(e.data::text, ${budget}))
-                   ELSE e.data END AS data,
-              CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.cut, false)
-                   ELSE coalesce(length(e.data::text) > ${budget}, false) END AS data_truncated
-       FROM (SELECT * FROM import_errors WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) e
-       LEFT JOIN LATERAL (
-         SELECT jsonb_object_agg(k.key, k.value ORDER BY k.ord) FILTER (WHERE k.kept) AS data,
-                bool_or(k.cut OR NOT k.kept) AS cut
-         FROM (
-           SELECT c.key, c.value, c.ord, c.cut,
-                  sum(length(c.key) + length(c.value::text)) OVER (ORDER BY c.ord) <= ${budget} AS kept
+  return readPlanned(db, async (tx) => {
+    const rows = await tx.query<Omit<RowErrorView, 'data_truncated'> & { data_truncated?: boolean; capped_count?: number }>(
+        `SELECT e.row, e.phase, e.code, e.field, ${cappedCount('import_errors', where, 'row')} AS capped_count,
+                CASE WHEN length(e.message) > ${message} THEN left(e.message, ${message}) || '…' ELSE e.message END AS message,
+                CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.data, '{}'::jsonb)
+                     WHEN length(e.data::text) > ${budget} THEN to_jsonb(left(e.data::text, ${budget}))
+                     ELSE e.data END AS data,
+                CASE WHEN jsonb_typeof(e.data) = 'object' THEN coalesce(d.cut, false)
+                     ELSE coalesce(length(e.data::text) > ${budget}, false) END AS data_truncated
+         FROM (SELECT * FROM import_errors WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) e
+         LEFT JOIN LATERAL (
+           SELECT jsonb_object_agg(k.key, k.value ORDER BY k.ord) FILTER (WHERE k.kept) AS data,
+                  bool_or(k.cut OR NOT k.kept) AS cut
            FROM (
-             SELECT j.ord, left(j.key, ${key}) AS key,
-                    CASE WHEN jsonb_typeof(j.value) = 'string' AND length(j.value #>> '{}') > ${value}
-                           THEN to_jsonb(left(j.value #>> '{}', ${value}))
-                         WHEN jsonb_typeof(j.value) IN ('object', 'array') AND length(j.value::text) > ${value}
-                           THEN to_jsonb(left(j.value::text, ${value}))
-                         ELSE j.value END AS value,
-                    length(j.key) > ${key}
-                      OR (jsonb_typeof(j.value) = 'string' AND length(j.value #>> '{}') > ${value})
-                      OR (jsonb_typeof(j.value) IN ('object', 'array') AND length(j.value::text) > ${value}) AS cut
-             FROM jsonb_each(CASE WHEN jsonb_typeof(e.data) = 'object' THEN e.data ELSE '{}'::jsonb END) WITH ORDINALITY AS j(key, value, ord)
-           ) c
-         ) k
-       ) d ON true
-       ORDER BY ${page.orderBy}`,
-      params.values,
-  );
-  const total = await countRows(db, 'import_errors', where, countParams, { exact: q.include_total ?? false, orderBy: 'row', counted: rows.rows[0]?.capped_count });
-  for (const r of rows.rows) delete r.capped_count;
-  return finishPage(rows.rows, mode, q.limit, total);
+             SELECT c.key, c.value, c.ord, c.cut,
+                    sum(length(c.key) + length(c.value::text)) OVER (ORDER BY c.ord) <= ${budget} AS kept
+             FROM (
+               SELECT j.ord, left(j.key, ${key}) AS key,
+                      CASE WHEN jsonb_typeof(j.value) = 'string' AND length(j.value #>> '{}') > ${value}
+                             THEN to_jsonb(left(j.value #>> '{}', ${value}))
+                           WHEN jsonb_typeof(j.value) IN ('object', 'array') AND length(j.value::text) > ${value}
+                             THEN to_jsonb(left(j.value::text, ${value}))
+                           ELSE j.value END AS value,
+                      length(j.key) > ${key}
+                        OR (jsonb_typeof(j.value) = 'string' AND length(j.value #>> '{}') > ${value})
+                        OR (jsonb_typeof(j.value) IN ('object', 'array') AND length(j.value::text) > ${value}) AS cut
+               FROM jsonb_each(CASE WHEN jsonb_typeof(e.data) = 'object' THEN e.data ELSE '{}'::jsonb END) WITH ORDINALITY AS j(key, value, ord)
+             ) c
+           ) k
+         ) d ON true
+         ORDER BY ${page.orderBy}`,
+        params.values,
+    );
+    const total = await countRows(tx, 'import_errors', where, countParams, { exact: q.include_total ?? false, orderBy: 'row', counted: rows.rows[0]?.capped_count });
+    const errors: RowErrorView[] = rows.rows.map(({ capped_count: _, data_truncated, ...e }) => (data_truncated ? { ...e, data_truncated: true as const } : e));
+    return finishPage(errors, mode, q.limit, total);
+  });
 }

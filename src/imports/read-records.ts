@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.js';
+import type { Db } from '../db/db.js';
 import { AppError } from '../errors.js';
 import { getResource } from '../resources/index.js';
 import { listRecords, type RecordJson } from '../resources/records.js';
@@ -15,7 +15,7 @@ export interface RecordQuery extends PageRequest {
   keys?: Readonly<Record<string, string | undefined>>;
 }
 
-export async function listResourceRecords(db: Queryable, organizationId: string, resource: string, q: RecordQuery): Promise<Page<RecordJson>> {
+export async function listResourceRecords(db: Db, organizationId: string, resource: string, q: RecordQuery): Promise<Page<RecordJson>> {
   const def = getResource(resource);
   const keys: Record<string, string> = {};
   for (const [key, value] of Object.entries(q.keys ?? {})) {

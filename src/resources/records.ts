@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/db.js';
-import { cappedCount, countRows, finishPage, keyset, Params, type Page, type PageMode } from '../imports/list-page.js';
+import type { Db } from '../db/db.js';
+import { cappedCount, countRows, finishPage, keyset, Params, readPlanned, type Page, type PageMode } from '../imports/list-page.js';
 import type { ResourceDefinition } from './resource.js';
 
 // Reading an organization's records, a keyset page at a time (see imports/list-page.ts). The
@@ -18,7 +18,7 @@ export interface RecordFilter {
 export type RecordJson = Record<string, unknown> & { id: string };
 
 export async function listRecords(
-  db: Queryable,
+  db: Db,
   def: ResourceDefinition,
   organizationId: string,
   filter: RecordFilter,
@@ -38,16 +38,18 @@ export async function listRecords(
   const where = conds.join(' AND ');
   const countParams = [...params.values];
   const page = keyset(mode, 'id', limit, params);
-  const rows = await db.query<{ record: RecordJson; capped_count: number }>(
-    `SELECT (to_jsonb(t) - 'organization_id') || jsonb_build_object(
-              'object', ${params.add(def.name)}::text,
-              'created_at', floor(extract(epoch FROM t.created_at)),
-              'updated_at', floor(extract(epoch FROM t.updated_at))) AS record,
-            ${cappedCount(def.table, where, 'id')} AS capped_count
-     FROM (SELECT * FROM ${def.table} WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) t
-     ORDER BY ${page.orderBy}`,
-    params.values,
-  );
-  const total = await countRows(db, def.table, where, countParams, { exact: exactTotal, orderBy: 'id', counted: rows.rows[0]?.capped_count });
-  return finishPage(rows.rows.map((r) => r.record), mode, limit, total);
+  return readPlanned(db, async (tx) => {
+    const rows = await tx.query<{ record: RecordJson; capped_count: number }>(
+      `SELECT (to_jsonb(t) - 'organization_id') || jsonb_build_object(
+                'object', ${params.add(def.name)}::text,
+                'created_at', floor(extract(epoch FROM t.created_at)),
+                'updated_at', floor(extract(epoch FROM t.updated_at))) AS record,
+              ${cappedCount(def.table, where, 'id')} AS capped_count
+       FROM (SELECT * FROM ${def.table} WHERE ${where} AND ${page.where} ORDER BY ${page.orderBy} ${page.limit}) t
+       ORDER BY ${page.orderBy}`,
+      params.values,
+    );
+    const total = await countRows(tx, def.table, where, countParams, { exact: exactTotal, orderBy: 'id', counted: rows.rows[0]?.capped_count });
+    return finishPage(rows.rows.map((r) => r.record), mode, limit, total);
+  });
 }

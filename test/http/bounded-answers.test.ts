@@ -49,7 +49,8 @@ describe('GET /v1/imports/{id}/errors with rows of half a megabyte', () => {
     const small = await svc.call('POST', '/v1/imports', key, { resource: 'contact', action: 'merge', upload_mode: 'sync', data: [{ external_id: 'S', email: 'bad' }] });
     await svc.settle(small.body.id, key);
     const plain = await svc.call('GET', `/v1/imports/${small.body.id}/errors`, key);
-    expect(plain.body.data[0]).toMatchObject({ data: { external_id: 'S', email: 'bad' }, data_truncated: false });
+    expect(plain.body.data[0].data).toEqual({ external_id: 'S', email: 'bad' });
+    expect(plain.body.data[0]).not.toHaveProperty('data_truncated');
     // The download has every row whole.
     const imp = await svc.call('GET', `/v1/imports/${importId}?include_errors_json=true`, key);
     const file = JSON.parse((await download(svc, imp.body._errors_json_url)).text);

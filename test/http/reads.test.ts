@@ -89,19 +89,19 @@ describe('records', () => {
   it('never shows another organization\'s records', async () => {
     const theirs = await get('/v1/resources/contact/records?limit=100', other);
     expect(theirs.data).toHaveLength(2);
-    expect(theirs.pagination).toMatchObject({ total_count: 2, total_count_exact: true, has_more: false });
+    expect(theirs.pagination).toEqual({ page: 1, limit: 100, total_count: 2, has_more: false });
     const mine = await get('/v1/resources/contact/records?limit=1');
     expect((await get(`/v1/resources/contact/records?id=${mine.data[0].id}`, other)).data).toEqual([]);
   });
 
   it(`total_count is exact up to ${EXACT_COUNT_UP_TO}, an estimate above unless include_total=true`, async () => {
     const small = await get('/v1/resources/contact/records?external_id=E0001');
-    expect(small.pagination).toMatchObject({ total_count: 1, total_count_exact: true });
+    expect(small.pagination).toEqual({ page: 1, limit: 10, has_more: false, total_count: 1 });
     const big = await get('/v1/resources/contact/records?limit=1');
     expect(big.pagination.total_count_exact).toBe(false);
     expect(big.pagination.total_count).toBeGreaterThan(EXACT_COUNT_UP_TO);
     const exact = await get('/v1/resources/contact/records?limit=1&include_total=true');
-    expect(exact.pagination).toMatchObject({ total_count: 1125, total_count_exact: true });
+    expect(exact.pagination).toEqual({ page: 1, limit: 1, has_more: true, total_count: 1125 });
   });
 });
 

@@ -36,8 +36,9 @@ const RowErrorView = z
       .nullable()
       .describe('The row as uploaded, by header; each value bounded in this listing (see data_truncated).'),
     data_truncated: z
-      .boolean()
-      .describe('Some value (or the row itself) was too large for the listing and was cut; the errors download (include_errors_json / include_errors_csv) has the whole row.'),
+      .literal(true)
+      .optional()
+      .describe('Present (true) when some value (or the row itself) was too large for the listing and was cut; the errors download (include_errors_json / include_errors_csv) has the whole row.'),
   })
   .meta({ id: 'RowError', description: 'One removed row: why, and the row as uploaded.' });
 
