@@ -48,7 +48,7 @@ describe('cli', () => {
   it('migrate applies the migrations once', () => {
     const first = cli('migrate');
     expect(first.status, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files', '0004_overwrite_scope', '0005_phase_ranges', '0006_range_lookups', '0007_cheaper_ids', '0008_records_without_org_fk']);
+    expect(JSON.parse(first.stdout).applied).toEqual(['0001_tenancy_and_imports', '0002_resources', '0003_files', '0004_overwrite_scope', '0005_phase_ranges', '0006_range_lookups', '0007_cheaper_ids', '0008_records_without_org_fk', '0011_read_indexes']);
     expect(JSON.parse(cli('migrate').stdout).applied).toEqual([]);
   }, 300_000);
 
