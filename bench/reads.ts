@@ -152,7 +152,7 @@ export async function readBench(engine: 'postgres' | 'pglite', rows: number, ser
     ).rows.map((r) => r.id);
     const rnd = (i: number) => 1 + ((i * 7919 + 13) % rows);
 
-    const scenarios = async (): Promise<ReadScenario[]> => {
+    const scenarios = async (stale: boolean): Promise<ReadScenario[]> => {
       const list: [string, (i: number) => Promise<unknown>][] = [
         ['first page (limit 100)', () => get('/v1/resources/contact/records?limit=100')],
         ['deep cursor page (limit 100, past the middle)', (i) => get(`/v1/resources/contact/records?limit=100&starting_after=${deepIds[i % deepIds.length]}`)],
@@ -165,6 +165,12 @@ export async function readBench(engine: 'postgres' | 'pglite', rows: number, ser
       ];
       const out: ReadScenario[] = [];
       for (const [name, fn] of list) {
+        // OFFSET paging planned without statistics sorts the whole table (seconds a request at a
+        // million rows): measured only as the compatibility path it is, after the ANALYZE.
+        if (stale && name.startsWith('page 100 by number')) {
+          out.push({ name, p50: NaN, p99: NaN, samples: 0 });
+          continue;
+        }
         const ms = await timed(samples, async (i) => void (await fn(i)));
         out.push({ name, p50: pct(ms, 50), p99: pct(ms, 99), samples: ms.length });
         console.error(`  ${name.padEnd(52)} p50 ${pct(ms, 50)} ms  p99 ${pct(ms, 99)} ms`);
@@ -173,12 +179,12 @@ export async function readBench(engine: 'postgres' | 'pglite', rows: number, ser
     };
 
     console.error('  statistics as left before the import (none):');
-    const stale = await scenarios();
+    const stale = await scenarios(true);
     const ta = performance.now();
     await analyzeWhatImportWrote(db, { resource: 'contact', stats: { ...EMPTY_STATS, total: rows, created: rows, events: rows } });
     const analyzeMs = performance.now() - ta;
     console.error(`  after the import's ANALYZE (${Math.round(analyzeMs)} ms):`);
-    const fresh = await scenarios();
+    const fresh = await scenarios(false);
 
     // Every record back, page by page, by cursor: pages of 100 (the usual maximum) and of 1,000
     // (the maximum for records and events).
@@ -218,7 +224,8 @@ export function readReport(results: ReadResult[]): string {
   for (const r of results) {
     r.fresh.forEach((f, i) => {
       const s = r.stale[i]!;
-      lines.push(`| ${i === 0 ? r.engine : ''} | ${i === 0 ? r.rows.toLocaleString('en-US') : ''} | ${f.name} | ${s.p50} / ${s.p99} ms | ${f.p50} / ${f.p99} ms |`);
+      const staleCell = s.samples > 0 ? `${s.p50} / ${s.p99} ms` : 'not measured (seconds: sorts the table)';
+      lines.push(`| ${i === 0 ? r.engine : ''} | ${i === 0 ? r.rows.toLocaleString('en-US') : ''} | ${f.name} | ${staleCell} | ${f.p50} / ${f.p99} ms |`);
     });
     for (const a of r.readAll) {
       lines.push(`| | | every record back by cursor (${a.pages.toLocaleString('en-US')} pages of ${a.limit}) | | ${(a.ms / 1000).toFixed(1)} s |`);
