@@ -8,6 +8,7 @@ import { writeContactsCsv, writeHalfFullCsv } from './data.js';
 import { embeddedBench, type EmbeddedResult } from './embedded.js';
 import type { HandWrittenResult } from './hand-written-importer.js';
 import { referenceRound, type ReferenceRound } from './references.js';
+import { machineLine, readBench, readReport, writeReadSection, type ReadResult } from './reads.js';
 import { ServiceBench, type ServiceResult } from './service-scenarios.js';
 
 // npm run bench -- [--rows 100000[,1000000]] [--database-url postgres://…] [--embedded-rows 100000] [--skip-embedded]
@@ -32,6 +33,12 @@ const { values } = parseArgs({
     /** 2: the references run before the service scenarios and again after them; 1: before only. */
     rounds: { type: 'string', default: '2' },
     out: { type: 'string' },
+    /** The read benchmark (bench/reads.ts): contacts and events per organization; 0 skips it. */
+    'read-rows': { type: 'string', default: '100000' },
+    /** Engines of the read benchmark, comma-separated: postgres, pglite. */
+    'read-engines': { type: 'string', default: 'postgres,pglite' },
+    /** Only the read benchmark. */
+    'skip-imports': { type: 'boolean', default: false },
   },
 });
 
@@ -167,18 +174,27 @@ function report(results: SizeResult[], embedded: EmbeddedResult | null): string 
 
 try {
   const results: SizeResult[] = [];
-  for (const rows of sizes) results.push(await benchSize(rows));
+  if (!values['skip-imports']) for (const rows of sizes) results.push(await benchSize(rows));
   let embedded: EmbeddedResult | null = null;
-  if (!values['skip-embedded']) {
+  if (!values['skip-embedded'] && !values['skip-imports']) {
     const rows = Number(values['embedded-rows']);
     const file = path.join(work, `embedded-${rows}.csv`);
     await writeContactsCsv(file, rows, 7);
     console.error(`\n# embedded, ${rows.toLocaleString('en-US')} rows`);
     embedded = await embeddedBench(file, rows);
   }
-  const table = report(results, embedded);
-  console.log('\n' + table);
-  if (values.out) fs.writeFileSync(values.out, `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${values.rows}\`.\n\n${table}\n`);
+  if (!values['skip-imports']) {
+    const table = report(results, embedded);
+    console.log('\n' + table);
+    if (values.out) fs.writeFileSync(values.out, `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${values.rows}\`.\n\n${table}\n`);
+  }
+  const readRows = Number(values['read-rows']!.replace(/_/g, ''));
+  if (readRows > 0) {
+    const reads: ReadResult[] = [];
+    for (const engine of values['read-engines']!.split(',') as ('postgres' | 'pglite')[]) reads.push(await readBench(engine, readRows, serverUrl));
+    console.log('\n' + readReport(reads));
+    if (values.out) writeReadSection(values.out, reads, machineLine(), `npm run bench -- --read-rows ${values['read-rows']} --read-engines ${values['read-engines']}`);
+  }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
   await dropScratchDatabase(serverUrl, scratch);

@@ -19,6 +19,7 @@ export const API_ERRORS = {
   upload_already_received: { status: 409, type: 'invalid_request_error', message: 'A file was already uploaded for this import.' },
   sync_too_large: { status: 413, type: 'invalid_request_error', message: 'Too many rows or bytes for a sync import. Use upload_mode "async" and PUT the file to _upload_url.' },
   file_too_large: { status: 413, type: 'invalid_request_error', message: 'The uploaded file exceeds the size limit.' },
+  uri_too_long: { status: 414, type: 'invalid_request_error', message: 'The URL is too long.' },
   rate_limited: { status: 429, type: 'rate_limit_error', message: 'Too many requests. Retry after a short wait.' },
   internal: { status: 500, type: 'api_error', message: 'An internal error occurred. Retry the request; if it persists, contact support.' },
   unavailable: { status: 503, type: 'api_error', message: 'The service is temporarily unavailable. Retry shortly.' },

@@ -1,21 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/db.js';
 import { AppError, toHttpError } from '../errors.js';
+import { checkDatabase } from '../imports/service-health.js';
 import { loadSigningKeys } from '../storage/load-signing-keys.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_LIMITS } from '../files/row-source.js';
 import { registerJsonBody } from './json-body.js';
+import { requireApiKey } from './auth.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
@@ -59,6 +55,8 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
       // How often Node checks the two time-outs above (default 30 s would let them overrun).
       connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
     },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -66,21 +64,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   // A body is {…, data: [ {row} ]}: two levels above each row's own MAX_JSON_DEPTH.
   registerJsonBody(app, (config.fileLimits.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth) + 2);
   await registerRateLimit(app, config.rateLimitPerMinute);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Imports API',
-        version: '1.0.0',
-        description:
-          'Bulk imports of contacts, groups, items, assets and locations: validated, de-duplicated, resolved and merged, overwritten or deleted through seven phases, with every row accounted for.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app, config);
 
   app.setErrorHandler((err, req, reply) => {
     const mapped = toHttpError(fromFastifyError(err, config));
@@ -101,14 +85,23 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await deps.db.query('SELECT 1');
+    await checkDatabase(deps.db);
     return { ok: true };
   });
 
-  await app.register(importRoutes(deps), { prefix: '/v1' });
-  await app.register(cancelRoutes(deps), { prefix: '/v1' });
-  await app.register(resourceRoutes(deps), { prefix: '/v1' });
-  await app.register(eventRoutes(deps), { prefix: '/v1' });
+  // Everything under /v1 takes an API key, checked once by the scope's onRequest hook (before
+  // any body is read) ...
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, deps.db);
+      await v1.register(importRoutes(deps));
+      await v1.register(cancelRoutes(deps));
+      await v1.register(resourceRoutes(deps));
+      await v1.register(eventRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
+  // ... except the signed upload and download URLs, whose signature is their authentication.
   await app.register(uploadRoutes(deps), { prefix: '/v1' });
   await app.register(downloadRoutes(deps), { prefix: '/v1' });
   return app;

@@ -1,9 +1,29 @@
-import type { FastifyRequest } from 'fastify';
-import type { Queryable } from '../db/db.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/db.js';
+import { AppError } from '../errors.js';
 import type { Actor } from '../domain/actor.js';
 import { authenticate } from '../tenancy/api-keys.js';
 
-/** The organization and key behind a request; routes call this first. */
-export function actorOf(db: Queryable, req: FastifyRequest): Promise<Actor> {
-  return authenticate(db, req.headers.authorization);
+// Authentication once, for every route of the scope it is added to: an onRequest hook, so a
+// request without a valid key is refused before its body is read or parsed. The signed upload
+// and download routes live outside that scope: their URL's signature is their authentication.
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the API-key hook; null on routes outside its scope. */
+    actor: Actor | null;
+  }
+}
+
+export function requireApiKey(scope: FastifyInstance, db: Db): void {
+  scope.decorateRequest('actor', null);
+  scope.addHook('onRequest', async (req) => {
+    req.actor = await authenticate(db, req.headers.authorization);
+  });
+}
+
+/** The organization and key behind a request of the API-key scope. */
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.actor) throw new AppError('unauthorized');
+  return req.actor;
 }

@@ -14,26 +14,6 @@ export async function findImport(db: Queryable, organizationId: string, id: stri
   return res.rows[0] ?? null;
 }
 
-export interface ListFilter {
-  status?: string;
-  resource?: string;
-  page: number;
-  limit: number;
-}
-
-export async function listImports(db: Queryable, organizationId: string, f: ListFilter): Promise<{ rows: ImportRecord[]; total: number }> {
-  const where = `organization_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR resource = $3)`;
-  const params = [organizationId, f.status ?? null, f.resource ?? null];
-  const [rows, count] = await Promise.all([
-    db.query<ImportRecord>(
-      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5`,
-      [...params, f.limit, (f.page - 1) * f.limit],
-    ),
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM imports WHERE ${where}`, params),
-  ]);
-  return { rows: rows.rows, total: count.rows[0]?.n ?? 0 };
-}
-
 export async function findPhases(db: Queryable, importIds: readonly string[]): Promise<Map<string, PhaseRecord[]>> {
   const res = await db.query<PhaseRecord & { import_id: string }>(
     `SELECT import_id, name, mode, status, total, processed, success, error,

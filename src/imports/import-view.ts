@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { PHASES } from '../domain/phases.js';
+import { RESOURCE_NAMES } from '../resources/index.js';
 import type { ImportRecord, PhaseRecord } from '../domain/import.js';
 
 // The public JSON shape of an import (SPEC §1), field for field as in the seed model. The Zod
 // schema documents it in OpenAPI; `toImportView` is the only place that builds it.
 
+export const ImportStatusEnum = z
+  .enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired'])
+  .meta({ id: 'ImportStatus', description: 'requested → queued → processing → completed | failed | timed_out; requested → expired. Final: completed, failed, timed_out, expired.' });
+
+export const PhaseNameEnum = z.enum(PHASES.map((p) => p.name) as [string, ...string[]]).meta({ id: 'PhaseName' });
+
 const PhaseView = z.object({
-  name: z.enum(PHASES.map((p) => p.name) as [string, ...string[]]),
+  name: PhaseNameEnum,
   mode: z.enum(['sync', 'async']),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'skipped']),
   total: z.number().int(),
@@ -15,7 +22,7 @@ const PhaseView = z.object({
   error: z.number().int(),
   started_at: z.number().int().nullable(),
   completed_at: z.number().int().nullable(),
-});
+}).meta({ id: 'Phase', description: 'One of the seven phases of an import; `processed` moves while it runs (a progress bar). Times are epoch seconds.' });
 
 const StatsView = z.object({
   total: z.number().int(),
@@ -29,17 +36,17 @@ const StatsView = z.object({
   events: z.number().int(),
   /** Only on an import that ended before deciding every row (failed, canceled, timed out). */
   unprocessed: z.number().int().optional().describe('rows no phase decided because the import ended first; present only when above 0'),
-});
+}).meta({ id: 'Stats', description: 'What happened to the rows. total = created + updated + unchanged + deleted + duplicates + errors (+ unprocessed, only on an import that ended before deciding every row).' });
 
 export const ImportView = z
   .object({
     id: z.string(),
     object: z.literal('import'),
     organization_id: z.string(),
-    resource: z.string(),
+    resource: z.enum(RESOURCE_NAMES),
     upload_mode: z.enum(['sync', 'async']),
     action: z.enum(['merge', 'overwrite', 'delete']),
-    status: z.enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired']),
+    status: ImportStatusEnum,
     duplicate_handling: z.enum(['ignore_all', 'use_first']),
     reason: z.string().nullable(),
     has_upload_file: z.boolean(),

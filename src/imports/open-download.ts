@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { SigningKeys } from '../storage/signed-urls.js';
-import type { Storage } from '../storage/storage.js';
+import { StorageNotFound, type Storage } from '../storage/storage.js';
 import type { Db } from '../db/db.js';
 import { contentTypeOf, downloadFilename, DOWNLOAD_FILES, importFileKey, isDownloadAvailable } from '../downloads/import-files.js';
 import { findImportById } from '../lifecycle/import-record.js';
@@ -28,6 +28,10 @@ export async function openDownload(
   if (!imp || !isDownloadAvailable(imp, file)) {
     throw new AppError('not_found', `The ${file} file of import "${importId}" does not exist (never written, or deleted after the retention period).`);
   }
-  const stream = await deps.storage.get(importFileKey(imp, file));
+  const stream = await deps.storage.get(importFileKey(imp, file)).catch((err: unknown) => {
+    // Listed as available, but retention removed it a moment ago.
+    if (err instanceof StorageNotFound) throw new AppError('not_found', `The ${file} file of import "${importId}" was deleted after the retention period.`);
+    throw err;
+  });
   return { stream, filename: downloadFilename(imp, file), contentType: contentTypeOf(file) };
 }

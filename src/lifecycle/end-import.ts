@@ -7,6 +7,8 @@ import { undoUnfinishedProcessing } from '../staging/undo-processing.js';
 import type { Storage } from '../storage/storage.js';
 import { countUndecidedRows, recordFiles, refreshStats } from './import-facts.js';
 import { closeOpenPhases } from './phase-progress.js';
+import { analyzeWhatImportWrote } from './analyze-written.js';
+import { findImportById } from './import-record.js';
 import { settle } from './transitions.js';
 
 // The one way an import ends — completed, failed, canceled, timed out or expired, whoever ends
@@ -18,7 +20,8 @@ import { settle } from './transitions.js';
 //  2. close the open phases: the one running `failed`, the rest `skipped`;
 //  3. write the download files from the working rows (the errors file of a failed import too);
 //  4. drop the working rows;
-//  5. recount the stats (and, unless completed, count the rows left undecided);
+//  5. recount the stats (unless completed, count the rows left undecided; if completed and
+//     large, ANALYZE what it wrote: analyze-written.ts);
 //  6. set the final status.
 //
 // Steps 3 and 4 depend on who holds the working rows (`rows`):
@@ -54,6 +57,7 @@ export async function endImport(tx: Queryable, importId: string, ending: Ending,
   }
   await refreshStats(tx, importId);
   if (ending.status !== 'completed') await countUndecidedRows(tx, importId);
+  else await analyzeWhatImportWrote(tx, (await findImportById(tx, importId))!);
   return settle(tx, importId, ending.status, ending.status === 'completed' ? ending.reason : ending.failure.reason, opts.by);
 }
 

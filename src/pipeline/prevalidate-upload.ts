@@ -1,11 +1,11 @@
 import type { Queryable } from '../db/db.js';
-import { AppError, ImportFailure } from '../errors.js';
+import { ImportFailure } from '../errors.js';
 import { FileReadError, openRows, type OpenedRowSource, type SourceRow } from '../files/index.js';
 import { ColumnMapper } from '../resources/column-mapping.js';
 import { markPhaseRunning, setPhaseProgress } from '../lifecycle/phase-progress.js';
 import type { ImportRecord } from '../domain/import.js';
 import { getResource } from '../resources/index.js';
-import type { Storage } from '../storage/storage.js';
+import { StorageNotFound, type Storage } from '../storage/storage.js';
 import { completePrevalidation, createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { batchRowsFor } from './chunked-phase.js';
 import { fence } from '../lifecycle/fencing.js';
@@ -127,7 +127,7 @@ async function finalFailure(storage: Storage, key: string, err: unknown): Promis
   let failure: ImportFailure | null = null;
   if (err instanceof FileReadError) failure = new ImportFailure(err.code, err.message);
   else if (err instanceof ImportFailure) failure = err;
-  else if (err instanceof AppError && err.code === 'not_found') {
+  else if (err instanceof StorageNotFound) {
     failure = new ImportFailure('unreadable_file', 'the uploaded file is no longer in storage; create a new import');
   }
   if (!failure) return err;

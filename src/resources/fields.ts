@@ -9,9 +9,24 @@ import { z } from 'zod';
 
 export type SqlType = 'text' | 'bigint' | 'double precision' | 'date' | 'jsonb' | 'text[]';
 
+/**
+ * What a field holds once imported, as clients see it (GET /v1/resources/{name} and the record
+ * schemas of the OpenAPI document). Each factory below sets it from the same values it builds
+ * the field's Zod schema with, so the description and the validation cannot disagree.
+ */
+export interface FieldDoc {
+  type: 'string' | 'integer' | 'number' | 'object' | 'array';
+  format?: string;
+  enum?: readonly string[];
+  maxLength?: number;
+  minimum?: number;
+  maxItems?: number;
+}
+
 export interface FieldSpec {
   schema: z.ZodType;
   sqlType: SqlType;
+  doc: FieldDoc;
   description: string;
   /** A lookup-key value is normalised (trimmed, emails lower-cased) the same way everywhere. */
   normalise?: (v: string) => string;
@@ -49,9 +64,11 @@ const cellString = z.union([z.string(), z.number(), z.bigint()]).transform((v, c
 });
 
 export function text(description: string, o: { max?: number; synonyms?: string[] } = {}): FieldSpec {
+  const max = o.max ?? 1000;
   return {
-    schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank').max(o.max ?? 1000))),
+    schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank').max(max))),
     sqlType: 'text',
+    doc: { type: 'string', maxLength: max },
     description,
     normalise: (v) => v.trim(),
     synonyms: o.synonyms,
@@ -67,6 +84,7 @@ export function email(description: string, synonyms: string[] = []): FieldSpec {
         .pipe(z.email({ message: 'must be an email address like name@example.com' })),
     ),
     sqlType: 'text',
+    doc: { type: 'string', format: 'email' },
     description,
     normalise: (v) => v.trim().toLowerCase(),
     synonyms: ['email', 'e mail', 'email address', 'e mail address', 'mail', ...synonyms],
@@ -85,12 +103,13 @@ export function enumOf<const T extends readonly [string, ...string[]]>(values: T
       }),
     ),
     sqlType: 'text',
+    doc: { type: 'string', enum: values },
     description: `${description} One of: ${values.join(', ')}.`,
   };
 }
 
 /** A code from a closed list, compared case-insensitively and stored in its canonical case. */
-export function codeOf(allowed: ReadonlySet<string>, upper: boolean, description: string, expected: string): FieldSpec {
+export function codeOf(allowed: ReadonlySet<string>, upper: boolean, description: string, expected: string, format?: string): FieldSpec {
   return {
     schema: nullable(
       z.string().transform((v, ctx) => {
@@ -101,6 +120,7 @@ export function codeOf(allowed: ReadonlySet<string>, upper: boolean, description
       }),
     ),
     sqlType: 'text',
+    doc: format ? { type: 'string', format } : { type: 'string' },
     description,
   };
 }
@@ -129,6 +149,7 @@ export function nonNegativeNumber(description: string): FieldSpec {
   return {
     schema: nullable(numberCell.pipe(z.number().min(0, 'must be 0 or more'))),
     sqlType: 'double precision',
+    doc: { type: 'number', minimum: 0 },
     description,
   };
 }
@@ -141,6 +162,7 @@ export function cents(description: string): FieldSpec {
       ),
     ),
     sqlType: 'bigint',
+    doc: { type: 'integer', minimum: 0 },
     description,
   };
 }
@@ -162,6 +184,7 @@ export function date(description: string): FieldSpec {
       }),
     ),
     sqlType: 'date',
+    doc: { type: 'string', format: 'date' },
     description: `${description} ISO 8601 date (YYYY-MM-DD).`,
   };
 }
@@ -189,6 +212,7 @@ export function jsonObject(description: string): FieldSpec {
       }),
     ),
     sqlType: 'jsonb',
+    doc: { type: 'object' },
     description: `${description} A JSON object (in CSV: the object as JSON text).`,
   };
 }
@@ -224,9 +248,12 @@ export function refOne(description: string): FieldSpec {
   return {
     schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank'))),
     sqlType: 'text',
+    doc: { type: 'string' },
     description: `${description} An id or any lookup-key value of the target.`,
   };
 }
+
+const MAX_MANY = 1000;
 
 /** References to several records: comma-separated in CSV, an array in JSON. */
 export function refMany(description: string): FieldSpec {
@@ -235,9 +262,10 @@ export function refMany(description: string): FieldSpec {
       z
         .union([z.string(), z.array(cellString)])
         .transform((v) => (typeof v === 'string' ? v.split(',') : v).map((s) => s.trim()).filter((s) => s !== ''))
-        .pipe(z.array(z.string()).max(1000, 'must name at most 1000 records')),
+        .pipe(z.array(z.string()).max(MAX_MANY, `must name at most ${MAX_MANY} records`)),
     ),
     sqlType: 'text[]',
+    doc: { type: 'array', maxItems: MAX_MANY },
     description: `${description} Ids or lookup-key values of the targets: comma-separated in CSV, an array in JSON.`,
   };
 }

@@ -16,7 +16,7 @@ export const item: ResourceDefinition = {
     vendor: text('Vendor or manufacturer.', { max: 255, synonyms: ['manufacturer', 'brand', 'supplier'] }),
     description: text('Free text.', { max: 10000 }),
     value: cents('Value in integer cents (>= 0).'),
-    currency: codeOf(CURRENCY_CODES, true, 'ISO 4217 currency code.', 'an ISO 4217 currency code like USD or EUR'),
+    currency: codeOf(CURRENCY_CODES, true, 'ISO 4217 currency code.', 'an ISO 4217 currency code like USD or EUR', 'iso-4217'),
     weight: nonNegativeNumber('Weight (>= 0).'),
     length: nonNegativeNumber('Length (>= 0).'),
     width: nonNegativeNumber('Width (>= 0).'),

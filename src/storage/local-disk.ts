@@ -10,9 +10,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { AppError } from '../errors.js';
 import { safeKey, safePrefix } from './keys.js';
 import { ByteMeter, feed } from './meter.js';
+import { StorageNotFound } from './storage-not-found.js';
 import type { PutResult, Storage } from './storage.js';
 
 const TMP_DIR = '.tmp';
@@ -76,11 +76,11 @@ export class LocalDiskStorage implements Storage {
     try {
       fh = await open(path, 'r');
     } catch (err) {
-      if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errCode(err) ?? '')) throw new AppError('not_found');
+      if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errCode(err) ?? '')) throw new StorageNotFound(key);
       throw err;
     }
     try {
-      if (!(await fh.stat()).isFile()) throw new AppError('not_found');
+      if (!(await fh.stat()).isFile()) throw new StorageNotFound(key);
     } catch (err) {
       await fh.close().catch(() => undefined);
       throw err;

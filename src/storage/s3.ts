@@ -16,10 +16,10 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import { AppError } from '../errors.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { safeKey, safePrefix } from './keys.js';
 import { ByteMeter, feed } from './meter.js';
+import { StorageNotFound } from './storage-not-found.js';
 import type { PutResult, Storage, StorageConfig } from './storage.js';
 
 export type S3StorageConfig = Extract<StorageConfig, { kind: 's3' }>;
@@ -100,10 +100,10 @@ export class S3Storage implements Storage {
     const Key = this.objectKey(key);
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
-      if (!out.Body) throw new AppError('not_found');
+      if (!out.Body) throw new StorageNotFound(key);
       return out.Body as Readable;
     } catch (err) {
-      if (isNotFound(err)) throw new AppError('not_found');
+      if (isNotFound(err)) throw new StorageNotFound(key);
       throw err;
     }
   }

@@ -5,6 +5,7 @@ import { S3Storage } from './s3.js';
 
 export { attachmentDisposition } from './content-disposition.js';
 export { safeKey, safePrefix } from './keys.js';
+export { StorageNotFound } from './storage-not-found.js';
 
 export interface PutResult {
   bytes: number;
@@ -22,7 +23,7 @@ export interface Storage {
    * `body` stays the caller's: it is never destroyed; on failure it is unpiped and paused.
    */
   put(key: string, body: NodeJS.ReadableStream, opts: { maxBytes: number; contentType?: string }): Promise<PutResult>;
-  /** The object's bytes. Missing → AppError('not_found'). */
+  /** The object's bytes. Missing → StorageNotFound. */
   get(key: string): Promise<NodeJS.ReadableStream>;
   exists(key: string): Promise<boolean>;
   /** Idempotent. */

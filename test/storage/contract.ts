@@ -3,7 +3,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { Storage } from '../../src/storage/storage.js';
+import { StorageNotFound, type Storage } from '../../src/storage/storage.js';
 import { body, expectedSha256, MiB, readAll, sha256Hex, sha256Of, sleep, streamOf } from './helpers.js';
 
 const BIG = 17 * MiB + 3; // > 2 S3 parts of 8 MiB, odd tail
@@ -17,6 +17,15 @@ async function expectAppError(p: Promise<unknown>, code: string): Promise<AppErr
   expect(err).toBeInstanceOf(AppError);
   expect((err as AppError).code).toBe(code);
   return err as AppError;
+}
+
+async function expectNotFound(p: Promise<unknown>): Promise<StorageNotFound> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(StorageNotFound);
+  return err as StorageNotFound;
 }
 
 export const BAD_KEYS = ['../x', '/abs', 'a//b', '', 'a/', 'a/../b', './a', 'x/..', '.hidden', 'a b', 'a\\b', 'a/b?c', 'ü'];
@@ -63,7 +72,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, opts
       expect(err.status).toBe(413);
       expect(err.message).toContain('100000 bytes');
       expect(await s.exists('too/big')).toBe(false);
-      await expectAppError(s.get('too/big'), 'not_found');
+      await expectNotFound(s.get('too/big'));
       // the caller's stream is left to the caller: not destroyed
       expect(src.destroyed).toBe(false);
       src.destroy();
@@ -90,7 +99,7 @@ export function storageContract(name: string, make: () => Promise<Storage>, opts
       src.write(Buffer.alloc(4096, 1));
       await sleep(50);
       expect(await s.exists('slow/obj')).toBe(false);
-      await expectAppError(s.get('slow/obj'), 'not_found');
+      await expectNotFound(s.get('slow/obj'));
       src.end(Buffer.alloc(10, 2));
       expect((await p).bytes).toBe(4106);
       expect(await s.exists('slow/obj')).toBe(true);
@@ -117,11 +126,11 @@ export function storageContract(name: string, make: () => Promise<Storage>, opts
       expect(await s.exists('broken')).toBe(false);
     });
 
-    it('get of a missing key → not_found (404)', async () => {
-      const err = await expectAppError(s.get('nope/missing'), 'not_found');
-      expect(err.status).toBe(404);
+    it('get of a missing key → StorageNotFound', async () => {
+      const err = await expectNotFound(s.get('nope/missing'));
+      expect(err.key).toBe('nope/missing');
       await s.put('dir/file', streamOf('x'), { maxBytes: 10 });
-      await expectAppError(s.get('dir'), 'not_found'); // a "directory" is not an object
+      await expectNotFound(s.get('dir')); // a "directory" is not an object
       expect(await s.exists('dir')).toBe(false);
       expect(await s.exists('nope/missing')).toBe(false);
     });

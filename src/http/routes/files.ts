@@ -5,32 +5,34 @@ import { DOWNLOAD_FILES } from '../../downloads/import-files.js';
 import { openDownload } from '../../imports/open-download.js';
 import { receiveUpload, type UploadDeps } from '../../imports/receive-upload.js';
 import { attachmentDisposition } from '../../storage/content-disposition.js';
-import { ErrorBody } from '../pagination.js';
+import { ImportStatusEnum } from '../../imports/import-view.js';
+import { documentAs } from '../openapi-schema.js';
+import { errorResponses } from '../responses.js';
 
 // The two routes whose authentication is a signed URL instead of an API key: the upload PUT
 // and (for local storage) the downloads. Neither takes an Authorization header.
 
+// Not validated here: a missing or malformed part must be a 403 like any other forgery, not a
+// 400, so the signature check (verifySignedRequest) is the only validation. Documented as the
+// strings a signed URL carries.
+const signedPart = (description: string) => documentAs(z.unknown().optional(), { type: 'string', description });
 const SignedQuery = z.object({
-  // Not validated here: a missing or malformed part must be a 403 like any other forgery,
-  // not a 400, so the signature check (verifySignedRequest) is the only validation.
-  import: z.unknown().optional().describe('The import id (signed).'),
-  expires: z.unknown().optional().describe('Expiry, epoch seconds (signed).'),
-  kid: z.unknown().optional().describe('Id of the signing key.'),
-  signature: z.unknown().optional().describe('Hex HMAC-SHA256 over method, path, import and expiry.'),
+  import: signedPart('The import id (signed).'),
+  expires: signedPart('Expiry, epoch seconds (signed).'),
+  kid: signedPart('Id of the signing key.'),
+  signature: signedPart('Hex HMAC-SHA256 over method, path, import and expiry.'),
 });
 
 const UploadReceipt = z
   .object({
     object: z.literal('upload'),
     import_id: z.string(),
-    status: z.enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired']),
+    status: ImportStatusEnum,
     reason: z.string().nullable(),
     bytes: z.number().int(),
     checksum: z.string(),
   })
-  .meta({ id: 'UploadReceipt' });
-
-const SIGNED_ERRORS = { 403: ErrorBody, 404: ErrorBody } as const;
+  .meta({ id: 'UploadReceipt', description: 'The file was received and stored; the import moved on (queued, or failed on a checksum mismatch).' });
 
 /** The path as it arrived, undecoded: what the signature covers. */
 const rawPath = (url: string) => url.split('?')[0] ?? url;
@@ -50,6 +52,7 @@ export function uploadRoutes(deps: UploadDeps & { onQueued?: () => void }): Fast
       '/uploads/:id',
       {
         schema: {
+          operationId: 'uploadImportFile',
           summary: "Upload an async import's file (the signed _upload_url)",
           description:
             'The file as the request body: CSV (`,` `;` tab `|`; UTF-8, UTF-16 with BOM, Windows-1252), XLSX (first sheet), a JSON array or NDJSON. ' +
@@ -59,7 +62,8 @@ export function uploadRoutes(deps: UploadDeps & { onQueued?: () => void }): Fast
           security: [],
           params: z.object({ id: z.string() }),
           querystring: SignedQuery,
-          response: { 200: UploadReceipt, ...SIGNED_ERRORS, 409: ErrorBody, 413: ErrorBody },
+          // The body (any bytes, never parsed here) is documented in openapi.ts.
+          response: { 200: UploadReceipt, ...errorResponses(400, 403, 404, 409, 413, 429, '5xx') },
         },
       },
       async (req, reply) => {
@@ -96,6 +100,7 @@ export function downloadRoutes(deps: Omit<UploadDeps, 'config'>): FastifyPluginA
       '/downloads/:id/:file',
       {
         schema: {
+          operationId: 'downloadImportFile',
           summary: "Download an import's original rows or row errors (a signed URL)",
           description:
             'Minted by `GET /v1/imports/{id}?include_upload_csv=true` (and the other `include_*` flags) when files are stored on local disk; ' +
@@ -104,11 +109,20 @@ export function downloadRoutes(deps: Omit<UploadDeps, 'config'>): FastifyPluginA
           tags: ['imports'],
           security: [],
           // `file` is checked after the signature: a changed path is a forgery (403), not a 400.
-          params: z.object({ id: z.string(), file: z.string().describe(`One of: ${DOWNLOAD_FILES.join(', ')}.`) }),
+          params: z.object({
+            id: z.string(),
+            file: documentAs(z.string(), { type: 'string', enum: [...DOWNLOAD_FILES], description: 'Which file.' }),
+          }),
           querystring: SignedQuery,
           response: {
-            200: z.string().describe('The file (CSV with a UTF-8 BOM, or a JSON array), streamed as an attachment.'),
-            ...SIGNED_ERRORS,
+            200: {
+              description: 'The file, streamed as an attachment: CSV (with a UTF-8 BOM) for the .csv files, a JSON array for the .json ones.',
+              content: {
+                'text/csv': { schema: z.string().describe('CSV with a header row; the errors file starts with row, phase, code, field, message.') },
+                'application/json': { schema: z.array(z.record(z.string(), z.unknown())).describe('The original rows, or the row errors { row, phase, code, field, message, data }, in row order.') },
+              },
+            },
+            ...errorResponses(403, 404, 429, '5xx'),
           },
         },
       },

@@ -1,40 +1,67 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROW_ERROR_CODES } from '../../errors.js';
 import { createImport } from '../../imports/create-import.js';
 import { CreateImportBody } from '../../imports/create-import-body.js';
-import { ImportView } from '../../imports/import-view.js';
+import { ImportStatusEnum, ImportView, PhaseNameEnum } from '../../imports/import-view.js';
 import { importUrls } from '../../imports/import-urls.js';
 import { getImportView, listImportViews, listRowErrors } from '../../imports/read-imports.js';
 import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { rawSyncData } from '../json-body.js';
+import { documentAs, queryFlag } from '../openapi-schema.js';
+import { listQueryShape, Pagination, rowListQueryShape } from '../pagination.js';
 import { publicBaseUrl } from '../public-url.js';
-import { COMMON_ERRORS, ErrorBody, PageQuery, Pagination } from '../pagination.js';
+import { AUTHENTICATED, errorResponses } from '../responses.js';
 
-const IdParams = z.object({ id: z.string() });
+const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
 
-const RowErrorView = z.object({
-  row: z.number().int(),
-  line: z.number().int().describe('The row as a person finds it in the file (header = 1): CSV physical line, XLSX sheet row, NDJSON line; row + 1 for JSON arrays.'),
-  phase: z.string(),
-  code: z.string(),
-  field: z.string().nullable(),
-  message: z.string(),
-  // Passed through as stored: z.record would rebuild the object by assignment and drop a
-  // "__proto__" column, and `data` must be the row as uploaded (issue 18 item 8).
-  data: z
-    .custom<Record<string, unknown>>((v) => typeof v === 'object' && !Array.isArray(v), 'an object')
-    .nullable()
-    .meta({ type: 'object', additionalProperties: true }),
-});
+// `resource` is validated by the use case (400 unknown_resource naming the valid ones); the
+// document lists them.
+export const CreateImportRequest = CreateImportBody.extend({
+  resource: documentAs(z.string(), { type: 'string', enum: RESOURCE_NAMES, description: 'The resource to import (GET /v1/resources).' }),
+}).meta({ id: 'CreateImportRequest' });
 
-const GetQuery = z.object({
-  include_upload_csv: z.stringbool().default(false),
-  include_upload_json: z.stringbool().default(false),
-  include_errors_csv: z.stringbool().default(false),
-  include_errors_json: z.stringbool().default(false),
-});
+export const RowErrorCodeEnum = z.enum(ROW_ERROR_CODES).meta({ id: 'RowErrorCode' });
+
+const RowErrorView = z
+  .object({
+    row: z.number().int().describe('1-based data row of the file (header excluded).'),
+    line: z.number().int().describe('The row as a person finds it in the file (header = 1): CSV physical line, XLSX sheet row, NDJSON line; row + 1 for JSON arrays.'),
+    phase: PhaseNameEnum,
+    code: RowErrorCodeEnum,
+    field: z.string().nullable(),
+    message: z.string().describe('What is wrong and what was expected.'),
+    data: z
+      // Objects pass through as stored: z.record would rebuild them by assignment and drop a
+      // "__proto__" column, and `data` must be the row as uploaded (issue 18 item 8).
+      .union([
+        z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object').meta({ type: 'object', additionalProperties: true }),
+        z.string(),
+        z.number(),
+        z.boolean(),
+        z.array(z.unknown()),
+      ])
+      .nullable()
+      .describe('The row as uploaded, by header; each value bounded in this listing (see data_truncated).'),
+    data_truncated: z
+      .literal(true)
+      .optional()
+      .describe('Present (true) when some value (or the row itself) was too large for the listing and was cut; the errors download (include_errors_json / include_errors_csv) has the whole row.'),
+  })
+  .meta({ id: 'RowError', description: 'One removed row: why, and the row as uploaded.' });
+
+const ImportList = z.object({ data: z.array(ImportView), pagination: Pagination }).meta({ id: 'ImportList' });
+const RowErrorList = z.object({ data: z.array(RowErrorView), pagination: Pagination }).meta({ id: 'RowErrorList' });
+
+const GetQuery = z
+  .object({
+    include_upload_csv: queryFlag('Mint `_upload_csv_url`: the original rows as CSV (when has_upload_file).'),
+    include_upload_json: queryFlag('Mint `_upload_json_url`: the original rows as a JSON array (when has_upload_file).'),
+    include_errors_csv: queryFlag('Mint `_errors_csv_url`: the row errors as CSV (when has_errors_file).'),
+    include_errors_json: queryFlag('Mint `_errors_json_url`: the row errors as a JSON array (when has_errors_file).'),
+  });
 
 export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -42,17 +69,18 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       '/imports',
       {
         schema: {
+          operationId: 'createImport',
           summary: 'Create an import',
           description:
             'Sync: rows in `data`; prevalidation and preparsing run in the request and the import is answered `queued` (or `failed` when the data is unusable). Over the sync limit → 413. ' +
             'Async: no `data`; the import is answered `requested` with a signed, expiring `_upload_url` to PUT the file to (any format, any size up to the upload limit).',
           tags: ['imports'],
-          body: CreateImportBody,
-          response: { 201: ImportView, ...COMMON_ERRORS, 413: ErrorBody },
+          body: CreateImportRequest,
+          response: { 201: ImportView, ...errorResponses(...AUTHENTICATED, 413) },
         },
       },
       async (req, reply) => {
-        const actor = await actorOf(deps.db, req);
+        const actor = actorOf(req);
         const created = await createImport(deps, actor, req.body, rawSyncData(req));
         const view = await getImportView(deps.db, actor.organizationId, created.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp));
         if (created.queued) deps.onQueued?.();
@@ -64,19 +92,23 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       '/imports',
       {
         schema: {
+          operationId: 'listImports',
           summary: 'List imports, newest first',
+          description: 'Filter by `status` and `resource`; page with `starting_after` / `ending_before` an import id (or `page`).',
           tags: ['imports'],
-          querystring: PageQuery.extend({
-            status: z.enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired']).optional(),
-            resource: z.enum(RESOURCE_NAMES).optional(),
-          }),
-          response: { 200: z.object({ data: z.array(ImportView), pagination: Pagination }), ...COMMON_ERRORS },
+          querystring: z
+            .object({
+              ...listQueryShape,
+              status: ImportStatusEnum.optional(),
+              resource: z.enum(RESOURCE_NAMES).optional(),
+            })
+            .strict(),
+          response: { 200: ImportList, ...errorResponses(...AUTHENTICATED) },
         },
       },
       async (req) => {
-        const actor = await actorOf(deps.db, req);
         const base = publicBaseUrl(deps.config, req);
-        return listImportViews(deps.db, actor.organizationId, req.query, (imp) => importUrls(deps, base, imp));
+        return listImportViews(deps.db, actorOf(req).organizationId, req.query, (imp) => importUrls(deps, base, imp));
       },
     );
 
@@ -84,6 +116,7 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       '/imports/:id',
       {
         schema: {
+          operationId: 'getImport',
           summary: 'Retrieve an import',
           description:
             'While `requested`, `_upload_url` is a fresh signed URL to PUT the file to. Each `include_*` flag mints a signed download URL ' +
@@ -92,12 +125,13 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
           tags: ['imports'],
           params: IdParams,
           querystring: GetQuery,
-          response: { 200: ImportView, ...COMMON_ERRORS },
+          response: { 200: ImportView, ...errorResponses(...AUTHENTICATED, 404) },
         },
       },
       async (req) => {
-        const actor = await actorOf(deps.db, req);
-        return getImportView(deps.db, actor.organizationId, req.params.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp, req.query));
+        return getImportView(deps.db, actorOf(req).organizationId, req.params.id, (imp) =>
+          importUrls(deps, publicBaseUrl(deps.config, req), imp, req.query),
+        );
       },
     );
 
@@ -105,17 +139,24 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       '/imports/:id/errors',
       {
         schema: {
+          operationId: 'listImportErrors',
           summary: "An import's row errors, in row order",
+          description:
+            'Filter by `code` and `field`; page with `starting_after` / `ending_before` a row number (or `page`). Each error\'s `data` is bounded here ' +
+            '(long values cut, `data_truncated: true`); the errors download has every row whole.',
           tags: ['imports'],
           params: IdParams,
-          querystring: PageQuery,
-          response: { 200: z.object({ data: z.array(RowErrorView), pagination: Pagination }), ...COMMON_ERRORS },
+          querystring: z
+            .object({
+              ...rowListQueryShape,
+              code: RowErrorCodeEnum.optional(),
+              field: z.string().min(1).max(200).optional().describe('Only errors about this field.'),
+            })
+            .strict(),
+          response: { 200: RowErrorList, ...errorResponses(...AUTHENTICATED, 404) },
         },
       },
-      async (req) => {
-        const actor = await actorOf(deps.db, req);
-        return listRowErrors(deps.db, actor.organizationId, req.params.id, req.query);
-      },
+      async (req) => listRowErrors(deps.db, actorOf(req).organizationId, req.params.id, req.query),
     );
   };
 }
