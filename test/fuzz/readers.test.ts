@@ -60,7 +60,7 @@ describe('fuzz: CSV reader', () => {
         const body = rows.map(([a, b, c]) => [`x${a}`, b, c].map(quote).join(',')).join('\n');
         const out = await read(Buffer.from(`a,b,c\n${body}\n`));
         expect(out.error).toBeUndefined();
-        expect(out.rows).toEqual(rows.map(([a, b, c], i) => ({ row: i + 1, values: { a: `x${a}`, b, c } })));
+        expect(out.rows.map(({ line: _line, ...r }) => r)).toEqual(rows.map(([a, b, c], i) => ({ row: i + 1, values: { a: `x${a}`, b, c } })));
       }),
       { numRuns: RUNS },
     );
@@ -127,7 +127,7 @@ describe('fuzz: XLSX reader', () => {
       fc.asyncProperty(fc.array(fc.tuple(cell, cell), { minLength: 1, maxLength: 20 }), async (rows) => {
         const out = await read(handMadeXlsx([['a', 'b'], ...rows]));
         expect(out.error).toBeUndefined();
-        expect(out.rows).toEqual(rows.map(([a, b], i) => ({ row: i + 1, values: { a, b } })));
+        expect(out.rows).toEqual(rows.map(([a, b], i) => ({ row: i + 1, line: i + 2, values: { a, b } })));
       }),
       { numRuns: Math.ceil(RUNS / 3) },
     );
