@@ -1,3 +1,5 @@
+import { phaseRows } from '../pipeline/phase-list.js';
+
 // Examples of the OpenAPI document, taken from the README's walkthrough.
 
 type Examples = Record<string, { summary: string; value: unknown }>;
@@ -19,9 +21,9 @@ const importExample = {
   created_by: 'key_0193a1b2c3d4e5f60718293a4b5c6d01',
   updated_by: 'key_0193a1b2c3d4e5f60718293a4b5c6d01',
   column_mapping: { external_id: 'external_id', name: 'name', email: 'email', locations: 'locations' },
-  phases: ['prevalidation', 'preparsing', 'transforming', 'parsing', 'validation', 'processing', 'cleanup'].map((name, i) => ({
+  phases: phaseRows('sync').map(({ name, mode }, i) => ({
     name,
-    mode: i < 2 ? 'sync' : 'async',
+    mode,
     status: 'completed',
     total: i === 0 ? 2 : 1,
     processed: i === 0 ? 2 : 1,

@@ -5,6 +5,7 @@ import { FileReadError, parseDataUrl } from '../files/index.js';
 import { newId } from '../ids.js';
 import { batchRowsFor } from '../pipeline/chunked-phase.js';
 import { completePrevalidation, createPrevalidator } from '../pipeline/prevalidation.js';
+import { phaseRows } from '../pipeline/phase-list.js';
 import { runPhaseWithin } from '../pipeline/run-import.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
@@ -78,7 +79,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
     // Waits in `requested` for its file; the signed _upload_url expires with the upload window.
     base.status = 'requested';
     base.upload_expires_at = new Date(Date.now() + deps.config.ttl.uploadUrlSeconds * 1000);
-    await deps.db.transaction((tx) => insertImport(tx, base));
+    await deps.db.transaction((tx) => insertImport(tx, base, phaseRows('async')));
     return { id: base.id, queued: false };
   }
 
@@ -117,7 +118,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
 
 /** Creates the import and runs its two sync phases; returns whether it ended up queued. */
 async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinition, base: NewImport, input: SyncRows): Promise<boolean> {
-  await insertImport(tx, base);
+  await insertImport(tx, base, phaseRows('sync'));
   const mapper = new ColumnMapper(def, base.column_mapping);
   mapper.checkHeaders(input.headers);
   const pre = createPrevalidator({ importId: base.id, def, mapper, locationId: base.location_id });
@@ -140,7 +141,7 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
 
 async function createFailed(deps: CreateDeps, base: NewImport, failure: ImportFailure): Promise<Created> {
   await deps.db.transaction(async (tx) => {
-    await insertImport(tx, { ...base, status: 'queued' });
+    await insertImport(tx, { ...base, status: 'queued' }, phaseRows(base.upload_mode as 'sync' | 'async'));
     await endImport(tx, base.id, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
   });
   return { id: base.id, queued: false };

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { PHASES } from '../domain/phases.js';
+import { PHASES } from '../pipeline/phase-list.js';
 import { RESOURCE_NAMES } from '../resources/index.js';
-import type { ImportRecord, PhaseRecord } from '../domain/import.js';
+import { IMPORT_STATUSES, type ImportRecord, type PhaseRecord } from '../domain/import.js';
 
 // The public JSON shape of an import (SPEC §1), field for field as in the seed model. The Zod
 // schema documents it in OpenAPI; `toImportView` is the only place that builds it.
 
 export const ImportStatusEnum = z
-  .enum(['requested', 'queued', 'processing', 'completed', 'failed', 'timed_out', 'expired'])
+  .enum(IMPORT_STATUSES)
   .meta({ id: 'ImportStatus', description: 'requested → queued → processing → completed | failed | timed_out; requested → expired. Final: completed, failed, timed_out, expired.' });
 
 export const PhaseNameEnum = z.enum(PHASES.map((p) => p.name) as [string, ...string[]]).meta({ id: 'PhaseName' });

@@ -5,6 +5,7 @@ import type { Db } from '../db/db.js';
 import type { Storage } from '../storage/storage.js';
 import { originalUploadKey } from '../downloads/import-files.js';
 import { insertImport, type NewImport } from '../lifecycle/transitions.js';
+import { phaseRows } from '../pipeline/phase-list.js';
 
 // A sync import whose `data` is an XLSX file is not read inside the request: unzipping and
 // parsing a workbook can take seconds and, for a hostile file, far more memory than a request
@@ -24,7 +25,7 @@ export async function queueInlineFile(deps: InlineFileDeps, base: NewImport, byt
   const key = originalUploadKey(base, randomBytes(8).toString('hex'));
   await deps.storage.put(key, Readable.from([bytes]), { maxBytes: deps.config.limits.syncMaxBytes });
   try {
-    await deps.db.transaction((tx) => insertImport(tx, { ...base, status: 'queued', file_key: key }));
+    await deps.db.transaction((tx) => insertImport(tx, { ...base, status: 'queued', file_key: key }, phaseRows('sync')));
   } catch (err) {
     await deps.storage.delete(key).catch(() => undefined);
     throw err;

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import { FINAL_STATUSES, type FinalStatus, type ImportRecord, type ImportStatus, type Stats } from '../domain/import.js';
-import { PHASES, phaseMode } from '../domain/phases.js';
+import type { PhaseRow } from '../domain/phases.js';
 import { findImportById } from './import-record.js';
 
 // Every change of an import's status, each one named, guarded statement: it names the statuses
@@ -36,8 +36,8 @@ export interface NewImport {
   file_key?: string | null;
 }
 
-/** create → requested | queued, with its seven phases pending. */
-export async function insertImport(tx: Queryable, i: NewImport): Promise<void> {
+/** create → requested | queued, with its phases (pipeline/phase-list.ts phaseRows) pending. */
+export async function insertImport(tx: Queryable, i: NewImport, phases: readonly PhaseRow[]): Promise<void> {
   await tx.query(
     `INSERT INTO imports (id, organization_id, resource, upload_mode, action, status, duplicate_handling, name,
        location_id, created_by, updated_by, column_mapping, stats, checksum, expected_checksum, save_upload,
@@ -55,7 +55,7 @@ export async function insertImport(tx: Queryable, i: NewImport): Promise<void> {
     `INSERT INTO import_phases (import_id, position, name, mode, status)
      SELECT $1, p.position - 1, p.name, p.mode, 'pending'
      FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(name, mode, position)`,
-    [i.id, PHASES.map((p) => p.name), PHASES.map((_, n) => phaseMode(n, i.upload_mode as 'sync' | 'async'))],
+    [i.id, phases.map((p) => p.name), phases.map((p) => p.mode)],
   );
 }
 

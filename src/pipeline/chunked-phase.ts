@@ -3,7 +3,7 @@ import type { Db, Queryable } from '../db/db.js';
 import type { ImportRecord, Stats } from '../domain/import.js';
 import { crashPoint } from '../crash-points.js';
 import type { PhaseContext, PhaseOutcome } from './phase.js';
-import type { PhaseName } from '../domain/phases.js';
+import type { PhaseName } from './phase-list.js';
 import { fence, Released } from '../lifecycle/fencing.js';
 import type { RunDeps } from './phase.js';
 import { planForImport } from '../staging/working-rows.js';

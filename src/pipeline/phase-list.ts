@@ -1,4 +1,4 @@
-import type { PhaseName } from '../domain/phases.js';
+import type { PhaseRow } from '../domain/phases.js';
 import { cleanup } from './cleanup.js';
 import { parsing } from './parsing.js';
 import type { PhaseDefinition } from './phase.js';
@@ -8,15 +8,30 @@ import { processing } from './processing.js';
 import { transforming } from './transforming.js';
 import { validation } from './validation.js';
 
-// What runs each phase, and how it commits. The order and the modes are the domain's phase list
-// (src/domain/phases.ts); adding a phase = a line there, its file, and a line here (the type
-// below refuses a list that misses one).
-export const PIPELINE: { readonly [K in PhaseName]: PhaseDefinition } = {
-  prevalidation: { commits: 'batches', run: prevalidateUpload },
-  preparsing: { commits: 'ranges', run: preparsing },
-  transforming: { commits: 'ranges', run: transforming },
-  parsing: { commits: 'ranges', run: parsing },
-  validation: { commits: 'ranges', run: validation },
-  processing: { commits: 'ranges', run: processing },
-  cleanup: { commits: 'whole', run: cleanup, writesDownloads: true },
-};
+// The pipeline at a glance: the seven phases, in order (SPEC §6), each with what runs it and how
+// it commits (phase.ts, PhaseDefinition). `upload` phases run in the request for sync imports and
+// in the worker for async ones; the rest always run in the worker. The runner, the import's
+// phase rows, the public enum of phase names: everything reads this one list. Adding a phase =
+// a line here and its file.
+export const PHASES = [
+  { name: 'prevalidation', mode: 'upload', commits: 'batches', run: prevalidateUpload },
+  { name: 'preparsing', mode: 'upload', commits: 'ranges', run: preparsing },
+  { name: 'transforming', mode: 'async', commits: 'ranges', run: transforming },
+  { name: 'parsing', mode: 'async', commits: 'ranges', run: parsing },
+  { name: 'validation', mode: 'async', commits: 'ranges', run: validation },
+  { name: 'processing', mode: 'async', commits: 'ranges', run: processing },
+  { name: 'cleanup', mode: 'async', commits: 'whole', run: cleanup, writesDownloads: true },
+] as const satisfies readonly (PhaseDefinition & { name: string; mode: 'upload' | 'async' })[];
+
+export type PhaseName = (typeof PHASES)[number]['name'];
+
+export function phaseMode(position: number, uploadMode: 'sync' | 'async'): 'sync' | 'async' {
+  const p = PHASES[position];
+  if (!p) throw new Error(`no phase at position ${position}`);
+  return p.mode === 'upload' ? uploadMode : 'async';
+}
+
+/** The phase rows a new import starts with. */
+export function phaseRows(uploadMode: 'sync' | 'async'): PhaseRow[] {
+  return PHASES.map((p, n) => ({ name: p.name, mode: phaseMode(n, uploadMode) }));
+}

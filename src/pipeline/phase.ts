@@ -3,7 +3,7 @@ import type { ImportRecord, Stats } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkedPhase } from './chunked-phase.js';
 import type { Db, Queryable } from '../db/db.js';
-import type { PhaseName } from '../domain/phases.js';
+import type { PhaseName } from './phase-list.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/storage.js';
 

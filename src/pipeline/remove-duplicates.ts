@@ -1,7 +1,7 @@
 import { sql, type SqlFragment } from '../db/sql.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, RangeOutcome } from './chunked-phase.js';
-import type { PhaseName } from '../domain/phases.js';
+import type { PhaseName } from './phase-list.js';
 import { statementParams, type StatementParams } from './statement-params.js';
 import { RESOLVED_ROWS, resolvedRowsIn } from '../staging/working-rows.js';
 

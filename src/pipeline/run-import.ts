@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import { crashPoint } from '../crash-points.js';
 import type { Queryable } from '../db/db.js';
 import type { ImportRecord } from '../domain/import.js';
-import { PHASES } from '../domain/phases.js';
 import { writeImportFiles, type WrittenFiles } from '../downloads/import-files.js';
 import { endImport } from '../lifecycle/end-import.js';
 import { fence, Released } from '../lifecycle/fencing.js';
@@ -12,7 +11,7 @@ import { getResource } from '../resources/index.js';
 import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
 import { chunkRowsFor, finishPasses, runPasses, runWhole } from './chunked-phase.js';
 import type { PhaseOutcome, RunDeps } from './phase.js';
-import { PIPELINE } from './phase-list.js';
+import { PHASES } from './phase-list.js';
 
 export { fence, LostLease, Released } from '../lifecycle/fencing.js';
 
@@ -44,8 +43,8 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
 
 async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last: boolean): Promise<void> {
   const { db, config } = deps;
-  const name = PHASES[position]!.name;
-  const phase = PIPELINE[name];
+  const phase = PHASES[position]!;
+  const name = phase.name;
   if (phase.commits === 'batches') return phase.run(deps, imp);
 
   const def = getResource(imp.resource);
@@ -82,7 +81,7 @@ async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last
  * phases after prevalidation (preparsing) in the request that creates it (imports/create-import.ts).
  */
 export async function runPhaseWithin(tx: Queryable, config: Readonly<Config>, imp: ImportRecord, position: number): Promise<void> {
-  const phase = PIPELINE[PHASES[position]!.name];
+  const phase = PHASES[position]!;
   if (phase.commits === 'batches') throw new Error(`phase ${position} reads its own rows; it cannot run inside a transaction`);
   const ctx = { tx, imp, def: getResource(imp.resource), config };
   await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));

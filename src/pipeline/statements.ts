@@ -4,7 +4,7 @@ import type { ResourceDefinition } from '../resources/resource.js';
 import { cleanupStatements } from './cleanup.js';
 import { countScopeSql } from './overwrite-scope.js';
 import { parsingKinds } from './parsing.js';
-import type { PhaseName } from '../domain/phases.js';
+import type { PhaseName } from './phase-list.js';
 import { processDeletesStatements } from './process-deletes.js';
 import { upsertRecordsSql } from './process-upserts.js';
 import { referenceLockStatements } from './reference-locks.js';

@@ -2,7 +2,6 @@ import type { Queryable } from '../db/db.js';
 import { sql, type SqlFragment, type SqlParam } from '../db/sql.js';
 import { getResource } from '../resources/index.js';
 import type { ResourceDefinition } from '../resources/resource.js';
-import { PHASES } from '../domain/phases.js';
 
 // Where processing runs range by range (PGlite, merge and overwrite: see processing.ts), an
 // import that ends before the phase completes — canceled, timed out, failed — has committed
@@ -11,15 +10,13 @@ import { PHASES } from '../domain/phases.js';
 // and the events and the phase's row errors go. This is exact because nothing else wrote those
 // records meanwhile: ranges are used only where one import runs at a time.
 
-const PROCESSING = PHASES.findIndex((p) => p.name === 'processing');
-
 /** Rolls back the ranges an unfinished processing phase committed; a no-op otherwise. */
 export async function undoUnfinishedProcessing(tx: Queryable, importId: string): Promise<void> {
   const res = await tx.query<{ resource: string; organization_id: string }>(
     `SELECT i.resource, i.organization_id FROM imports i
-     JOIN import_phases p ON p.import_id = i.id AND p.position = $2
+     JOIN import_phases p ON p.import_id = i.id AND p.name = 'processing'
      WHERE i.id = $1 AND p.status = 'running' AND p.cursor > 0`,
-    [importId, PROCESSING],
+    [importId],
   );
   const imp = res.rows[0];
   if (!imp) return;
@@ -27,9 +24,8 @@ export async function undoUnfinishedProcessing(tx: Queryable, importId: string):
   // Data-modifying CTEs run to completion whether read or not.
   await tx.query(undoUpsertsSql(def, { importId: sql.param(importId, 'import id'), organizationId: sql.param(imp.organization_id, 'organization id') }));
   await tx.query(`DELETE FROM import_errors WHERE import_id = $1 AND phase = 'processing'`, [importId]);
-  await tx.query(`UPDATE import_phases SET cursor = 0, counts = '{}', processed = 0, error = 0, success = 0 WHERE import_id = $1 AND position = $2`, [
+  await tx.query(`UPDATE import_phases SET cursor = 0, counts = '{}', processed = 0, error = 0, success = 0 WHERE import_id = $1 AND name = 'processing'`, [
     importId,
-    PROCESSING,
   ]);
 }
 

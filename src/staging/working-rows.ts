@@ -2,7 +2,6 @@ import { WORK_MEM_PATTERN } from '../config.js';
 import type { Db, Queryable } from '../db/db.js';
 import { copyLine } from '../db/copy-text.js';
 import type { RowErrorCode } from '../errors.js';
-import type { PhaseName } from '../domain/phases.js';
 import { sql, type SqlParam } from '../db/sql.js';
 
 // SQL over `import_rows` (the staged input) and `import_errors` (removed rows). A row is live
@@ -98,7 +97,7 @@ export async function copyStagedRows(tx: Queryable, data: string | Buffer): Prom
 }
 
 /** The COPY text of row errors (see copyRowErrors). */
-export function rowErrorsCopyText(importId: string, phase: PhaseName, errors: readonly RowError[]): string {
+export function rowErrorsCopyText(importId: string, phase: string, errors: readonly RowError[]): string {
   let text = '';
   for (const e of errors) {
     text += copyLine([importId, e.row, e.line ?? null, phase, e.code, e.field, e.message, JSON.stringify(e.data)]);

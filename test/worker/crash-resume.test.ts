@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/db.js';
-import { PHASES } from '../../src/domain/phases.js';
+import { PHASES } from '../../src/pipeline/phase-list.js';
 import { createOrganizationWithKey } from '../../src/tenancy/api-keys.js';
 import { spawnWorker, until } from '../support/processes.js';
 import { startSharedApi, type SharedApi } from '../support/shared-api.js';
