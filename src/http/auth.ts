@@ -4,9 +4,11 @@ import { AppError } from '../errors.js';
 import type { Actor } from '../domain/actor.js';
 import { authenticate } from '../tenancy/api-keys.js';
 
-// Authentication once, for every route of the scope it is added to: an onRequest hook, so a
-// request without a valid key is refused before its body is read or parsed. The signed upload
-// and download routes live outside that scope: their URL's signature is their authentication.
+// Authentication once, for every route of the scope it is added to: a preParsing hook, so a
+// request without a valid key is refused before its body is read or parsed, and after the rate
+// limit (a route-level onRequest hook, which runs after the scope's onRequest hooks): a client
+// spraying wrong keys is limited like any other. The signed upload and download routes live
+// outside that scope: their URL's signature is their authentication.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +19,7 @@ declare module 'fastify' {
 
 export function requireApiKey(scope: FastifyInstance, db: Db): void {
   scope.decorateRequest('actor', null);
-  scope.addHook('onRequest', async (req) => {
+  scope.addHook('preParsing', async (req) => {
     req.actor = await authenticate(db, req.headers.authorization);
   });
 }

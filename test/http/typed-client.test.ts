@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../support/processes.js';
 import { startService, type TestService } from '../support/service.js';
 
 // A client generated from the served document (openapi-typescript + openapi-fetch), compiled
@@ -16,8 +17,10 @@ let svc: TestService;
 let baseUrl: string;
 
 beforeAll(async () => {
-  svc = await startService({ WORKER_POLL_MS: '50' });
-  baseUrl = await svc.app.listen({ port: 0, host: '127.0.0.1' });
+  // Signed URLs take their origin from PUBLIC_URL, never from the request (issue 18 item 9).
+  const port = await freePort();
+  svc = await startService({ WORKER_POLL_MS: '50', PUBLIC_URL: `http://127.0.0.1:${port}` });
+  baseUrl = await svc.app.listen({ port, host: '127.0.0.1' });
   svc.runner.start();
 });
 afterAll(async () => {
