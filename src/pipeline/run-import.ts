@@ -10,8 +10,8 @@ import { completePhase, markPhaseRunning, phaseStatuses } from '../lifecycle/pha
 import { getResource } from '../resources/index.js';
 import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
 import { chunkRowsFor, finishPasses, runPasses, runWhole } from './chunked-phase.js';
-import type { PhaseOutcome, RunDeps } from './phase.js';
-import { PHASES } from './phase-list.js';
+import type { PhaseDefinition, PhaseOutcome, RunDeps } from './phase.js';
+import { PHASES, type PhaseName } from './phase-list.js';
 
 export { fence, LostLease, Released } from '../lifecycle/fencing.js';
 
@@ -43,7 +43,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
 
 async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last: boolean): Promise<void> {
   const { db, config } = deps;
-  const phase = PHASES[position]!;
+  const phase: PhaseDefinition & { name: PhaseName } = PHASES[position]!;
   const name = phase.name;
   if (phase.commits === 'batches') return phase.run(deps, imp);
 
@@ -81,7 +81,7 @@ async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last
  * phases after prevalidation (preparsing) in the request that creates it (imports/create-import.ts).
  */
 export async function runPhaseWithin(tx: Queryable, config: Readonly<Config>, imp: ImportRecord, position: number): Promise<void> {
-  const phase = PHASES[position]!;
+  const phase: PhaseDefinition & { name: PhaseName } = PHASES[position]!;
   if (phase.commits === 'batches') throw new Error(`phase ${position} reads its own rows; it cannot run inside a transaction`);
   const ctx = { tx, imp, def: getResource(imp.resource), config };
   await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
