@@ -17,6 +17,7 @@ import type { Storage } from '../storage/storage.js';
 import { DEFAULT_LIMITS } from '../files/row-source.js';
 import { registerJsonBody } from './json-body.js';
 import { registerRateLimit } from './rate-limit.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
@@ -107,6 +108,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(importRoutes(deps), { prefix: '/v1' });
   await app.register(cancelRoutes(deps), { prefix: '/v1' });
+  await app.register(webhookRoutes(deps), { prefix: '/v1' });
   await app.register(resourceRoutes(deps), { prefix: '/v1' });
   await app.register(eventRoutes(deps), { prefix: '/v1' });
   await app.register(uploadRoutes(deps), { prefix: '/v1' });
