@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { adminCommands } from './cli/admin.js';
 import { ApiError } from './cli/api-client.js';
 import { CliError, importCommands } from './cli/imports.js';
+import { webhookCommands } from './cli/webhooks.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { migrate } from './db/migrate.js';
@@ -40,6 +41,7 @@ program
   });
 adminCommands(program);
 importCommands(program);
+webhookCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -75,6 +75,12 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(120),
   KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(5),
   IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(60),
+  // Webhooks (README "Webhooks"): outbound requests refuse private, loopback and link-local
+  // addresses unless allowed; a short time-out; retries back off from the base for 24 hours.
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+  WEBHOOK_GIVE_UP_HOURS: z.coerce.number().positive().default(24),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -116,6 +122,7 @@ export interface Config {
   /** Fastify's trustProxy: false (default), true, a hop count, or addresses/CIDRs. */
   trustProxy: boolean | number | string;
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; idleTimeoutMs: number };
+  webhooks: { allowPrivateAddresses: boolean; timeoutMs: number; retryBaseMs: number; giveUpHours: number };
 }
 
 export class ConfigError extends Error {}
@@ -195,6 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
       idleTimeoutMs: e.IDLE_TIMEOUT_SECONDS * 1000,
+    },
+    webhooks: {
+      allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      giveUpHours: e.WEBHOOK_GIVE_UP_HOURS,
     },
     ...overrides,
   };

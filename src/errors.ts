@@ -16,7 +16,13 @@ export const API_ERRORS = {
   url_expired: { status: 403, type: 'authentication_error', message: 'The signed URL has expired. Retrieve the import again for a fresh URL.' },
   not_found: { status: 404, type: 'invalid_request_error', message: 'Not found.' },
   invalid_state: { status: 409, type: 'invalid_request_error', message: 'The import is not in a state that allows this.' },
+  idempotency_key_in_use: { status: 409, type: 'idempotency_error', message: 'A request with this Idempotency-Key is still being processed. Retry shortly.' },
   upload_already_received: { status: 409, type: 'invalid_request_error', message: 'A file was already uploaded for this import.' },
+  idempotency_key_reused: {
+    status: 422,
+    type: 'idempotency_error',
+    message: 'This Idempotency-Key was used with a different request in the last 24 hours. Use a new key for a new request.',
+  },
   sync_too_large: { status: 413, type: 'invalid_request_error', message: 'Too many rows or bytes for a sync import. Use upload_mode "async" and PUT the file to _upload_url.' },
   file_too_large: { status: 413, type: 'invalid_request_error', message: 'The uploaded file exceeds the size limit.' },
   uri_too_long: { status: 414, type: 'invalid_request_error', message: 'The URL is too long.' },

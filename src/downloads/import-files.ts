@@ -2,14 +2,20 @@ import type { Queryable } from '../db/db.js';
 import { csvStream, jsonArrayStream } from '../files/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { RowErrorView } from '../domain/import.js';
+import { ERRORS_FILE_COLUMNS } from '../domain/errors-file.js';
 import { teePages, type Tee } from './tee-pages.js';
 
 // The files an import keeps in storage, all under `imports/<organization>/<import>/`:
 //
 //   original-<random>   the bytes PUT to the upload URL (async); read by prevalidation, then deleted
-//   upload.csv          the original rows as CSV, whatever format was uploaded  (save_upload)
-//   upload.json         the original rows as a JSON array of objects            (save_upload)
-//   errors.csv          row, phase, code, field, message, then the original columns
+//   upload.csv          the original rows as CSV, whatever format was uploaded  (save_upload);
+//                       formula-guarded like every CSV download, reversibly: uploaded again
+//                       it gives the values as uploaded
+//   upload.json         the original rows as a JSON array of objects, values exactly as uploaded
+//   errors.csv          _import_row, _import_line, _import_phase, _import_code, _import_field,
+//                       _import_message, then the original columns: made to be fixed and
+//                       uploaded again as it is (the `_import_` columns are ignored on upload,
+//                       domain/errors-file.ts; the formula guard comes off, files/formula-guard.ts)
 //   errors.json         [{ row, phase, code, field, message, data }] in row order
 //
 // The four downloads are written from the database — `import_rows.raw` (every input row, as
@@ -28,7 +34,6 @@ const CONTENT_TYPES: Record<DownloadFile, string> = {
   'errors.json': 'application/json; charset=utf-8',
 };
 
-const ERROR_COLUMNS = ['row', 'line', 'phase', 'code', 'field', 'message'];
 const PAGE_ROWS = 2000;
 /** Files written here are derived from rows already accepted; only uploads have a size limit. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -112,7 +117,7 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
     const csvRows = mapPages(forCsv, (e) => [e.row, e.line, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
     const jsonRows = mapPages(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
     await putTogether(storage, tee, [
-      ['errors.csv', importFileKey(imp, 'errors.csv'), csvStream([...ERROR_COLUMNS, ...columns], csvRows)],
+      ['errors.csv', importFileKey(imp, 'errors.csv'), csvStream([...ERRORS_FILE_COLUMNS, ...columns], csvRows)],
       ['errors.json', importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows)],
     ]);
   }

@@ -7,6 +7,7 @@
 // a corrupt sheet, a runaway record), thrown by the rows iterator after the rows before it.
 // Problems confined to one row never throw: the row carries `values.__parse_error`.
 
+import { isBookkeepingHeader } from '../domain/errors-file.js';
 import { ByteSource } from './byte-source.js';
 import { openCsv } from './csv/csv-reader.js';
 import { openJsonArray } from './json/json-array-reader.js';
@@ -44,11 +45,33 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
         opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars, effective);
         break;
     }
-    return owningRowSource(sniffed.format, opened, source);
+    return owningRowSource(sniffed.format, withoutBookkeeping(opened), source);
   } catch (err) {
     await source.close();
     throw err;
   }
+}
+
+/**
+ * The errors file's bookkeeping columns (`_import_row`, `_import_code`, …; domain/errors-file.ts)
+ * are dropped as the file is read: an errors.csv with its cells fixed uploads as the rows it
+ * holds, and what is kept as the original rows is the person's columns only.
+ */
+function withoutBookkeeping(opened: OpenedRows): OpenedRows {
+  const dropped = opened.headers.filter(isBookkeepingHeader);
+  if (dropped.length === 0) return opened;
+  const inner = opened.rows;
+  async function* rows(): AsyncGenerator<SourceRow> {
+    try {
+      for await (const r of inner) {
+        for (const h of dropped) delete r.values[h];
+        yield r;
+      }
+    } finally {
+      await inner.return(undefined);
+    }
+  }
+  return { ...opened, headers: opened.headers.filter((h) => !isBookkeepingHeader(h)), rows: rows() };
 }
 
 function owningRowSource(format: FileFormat, opened: OpenedRows, source: ByteSource): OpenedRowSource {

@@ -13,6 +13,7 @@ import { requireApiKey } from './auth.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { cancelRoutes } from './routes/cancel.js';
 import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
@@ -96,6 +97,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
       requireApiKey(v1, deps.db);
       await v1.register(importRoutes(deps));
       await v1.register(cancelRoutes(deps));
+      await v1.register(webhookRoutes(deps));
       await v1.register(resourceRoutes(deps));
       await v1.register(eventRoutes(deps));
     },

@@ -47,7 +47,7 @@ const DESCRIPTION = `Bulk imports of locations, groups, contacts, items and asse
 
 **Pagination**: every list answers \`{ data, pagination: { page, limit, has_more, total_count } }\`. Page with \`starting_after\` (the last item's id; a row number for row errors) while \`has_more\`, or back with \`ending_before\`; \`limit\` 1–100 (default 10). \`page\` (OFFSET) still works but deep pages get slower. \`total_count\` is exact up to ${EXACT_COUNT_UP_TO}, the planner's estimate above (then \`total_count_exact: false\` is present), or exact with \`include_total=true\`.
 
-**Errors**: \`{ "error": { "type", "code", "message", "details"? } }\` with the status of its code: 400 (every offending field named in \`details\`), 401, 403 (signed URLs), 404 (also for another organization's import), 409, 413, 414, 429 (with \`Retry-After\`), 5xx.`;
+**Errors**: \`{ "error": { "type", "code", "message", "details"? } }\` with the status of its code: 400 (every offending field named in \`details\`), 401, 403 (signed URLs), 404 (also for another organization's import), 409, 413, 414, 422, 429 (with \`Retry-After\`), 5xx.`;
 
 const STATUS_DESCRIPTIONS: Record<string, string> = {
   '200': 'OK',
@@ -58,6 +58,7 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   '404': 'No such import in this organization (or its file is gone after the retention period).',
   '409': 'The import is not in a state that allows this (final, or its file was already received).',
   '413': 'Too large: a sync import past SYNC_MAX_ROWS / SYNC_MAX_BYTES (use upload_mode async), or a file past UPLOAD_MAX_BYTES.',
+  '422': 'The Idempotency-Key was already used with another request body.',
   '429': 'Rate limited (RATE_LIMIT_PER_MINUTE per API key); retry after the seconds in Retry-After.',
   '5XX': 'Internal error or service unavailable; retry the request.',
 };
@@ -70,6 +71,7 @@ const STATUS_EXAMPLE_CODES: Record<string, ApiErrorCode> = {
   '404': 'not_found',
   '409': 'invalid_state',
   '413': 'file_too_large',
+  '422': 'idempotency_key_reused',
   '429': 'rate_limited',
   '5XX': 'internal',
 };

@@ -19,7 +19,7 @@ export const ErrorBody = z
   .meta({ id: 'Error', description: 'The error envelope of every 4xx and 5xx answer.' });
 
 /** Statuses an error response is declared for; '5xx' covers 500 (internal) and 503 (unavailable). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | '5xx';
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | '5xx';
 
 export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S): { [K in S[number]]: typeof ErrorBody } {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody])) as { [K in S[number]]: typeof ErrorBody };

@@ -40,8 +40,11 @@ export interface Created {
   queued: boolean;
 }
 
-/** `rawData`: the text of `data` as sent (its checksum is over those bytes), when known. */
-export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody, rawData?: string): Promise<Created> {
+/**
+ * `rawData`: the text of `data` as sent (its checksum is over those bytes), when known.
+ * `importId`: the id to create the import with (an Idempotency-Key reserves it first); new by default.
+ */
+export async function createImport(deps: CreateDeps, actor: Actor, body: CreateImportBody, rawData?: string, importId?: string): Promise<Created> {
   const def = getResource(body.resource);
   if (body.column_mapping) checkGivenMapping(def, body.column_mapping);
   if (body.upload_mode === 'sync' && body.data === undefined) {
@@ -57,7 +60,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
   if (body.location_id) await assertLocationExists(deps.db, actor.organizationId, body.location_id);
 
   const base: NewImport = {
-    id: newId('imp_'),
+    id: importId ?? newId('imp_'),
     organization_id: actor.organizationId,
     resource: def.name,
     upload_mode: body.upload_mode,

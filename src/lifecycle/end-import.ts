@@ -10,6 +10,8 @@ import { closeOpenPhases } from './phase-progress.js';
 import { analyzeWhatImportWrote } from './analyze-written.js';
 import { findImportById } from './import-record.js';
 import { settle } from './transitions.js';
+import { endingEventType } from '../domain/webhook-events.js';
+import { enqueueEndingEvent } from './webhook-outbox.js';
 
 // The one way an import ends — completed, failed, canceled, timed out or expired, whoever ends
 // it (the worker that ran it, a cancel request, a sweep, a sync create, an upload whose
@@ -22,7 +24,7 @@ import { settle } from './transitions.js';
 //  4. drop the working rows;
 //  5. recount the stats (unless completed, count the rows left undecided; if completed and
 //     large, ANALYZE what it wrote: analyze-written.ts);
-//  6. set the final status.
+//  6. set the final status, and write its webhook event to the outbox (webhook-outbox.ts).
 //
 // Steps 3 and 4 depend on who holds the working rows (`rows`):
 //  - 'here': the caller does; both run in this transaction.
@@ -58,7 +60,9 @@ export async function endImport(tx: Queryable, importId: string, ending: Ending,
   await refreshStats(tx, importId);
   if (ending.status !== 'completed') await countUndecidedRows(tx, importId);
   else await analyzeWhatImportWrote(tx, (await findImportById(tx, importId))!);
-  return settle(tx, importId, ending.status, ending.status === 'completed' ? ending.reason : ending.failure.reason, opts.by);
+  const settled = await settle(tx, importId, ending.status, ending.status === 'completed' ? ending.reason : ending.failure.reason, opts.by);
+  if (settled) await enqueueEndingEvent(tx, importId, endingEventType(ending.status, ending.status === 'completed' ? null : ending.failure.code));
+  return settled;
 }
 
 /**

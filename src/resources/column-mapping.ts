@@ -1,3 +1,4 @@
+import { isBookkeepingHeader } from '../domain/errors-file.js';
 import { AppError, ImportFailure } from '../errors.js';
 import { ID_FIELD, type ResourceDefinition } from './resource.js';
 
@@ -5,6 +6,7 @@ import { ID_FIELD, type ResourceDefinition } from './resource.js';
 // (unknown field → 400) and against the file (a mapped header missing → the import fails).
 // Without one, each header maps by exact field name, then case/space/punctuation-insensitive,
 // then known synonyms ("E-mail Address" → email); the mapping applied is stored on the import.
+// Headers starting with `_import_` (the errors file's bookkeeping columns) never map to a field.
 
 export function normaliseHeader(h: string): string {
   return h
@@ -29,6 +31,9 @@ export function checkGivenMapping(def: ResourceDefinition, mapping: Record<strin
     }
     const h = header.trim();
     if (h === '') problems.push({ field, message: `the header mapped to "${field}" is blank` });
+    if (isBookkeepingHeader(h)) {
+      problems.push({ field, message: `header "${h}" starts with "_import_", which marks the errors file's own columns; those are ignored on upload` });
+    }
     const other = seen.get(h.toLowerCase());
     if (other) problems.push({ field, message: `header "${h}" is mapped to both "${other}" and "${field}"; header values must be unique` });
     seen.set(h.toLowerCase(), field);
@@ -89,6 +94,10 @@ export class ColumnMapper {
     const h = header.trim();
     const cached = this.byHeader.get(h);
     if (cached !== undefined) return cached;
+    if (isBookkeepingHeader(h)) {
+      this.byHeader.set(h, null);
+      return null;
+    }
     if (this.explicit) {
       this.byHeader.set(h, null);
       return null;

@@ -13,6 +13,7 @@ import { runImport, type RunDeps } from '../pipeline/run-import.js';
 import { VACUUM_AFTER_ROWS, vacuumWorkingRows } from '../staging/working-rows.js';
 import { runFileSweeps } from './file-sweeps.js';
 import { dropAbandonedWorkingRows, timeOutStaleImports } from './lifecycle-sweeps.js';
+import { deliverDueWebhooks } from './webhook-delivery.js';
 
 // The worker loop: claim, run with a heartbeat, repeat. Runs in-process under `npm start` and
 // alone under `npm run worker`; any number of them can share one Postgres.
@@ -28,6 +29,7 @@ export class Runner {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private sweepLoop: Promise<void> | null = null;
+  private webhookLoop: Promise<void> | null = null;
   private wakeSweeps: (() => void) | null = null;
   private readonly deps: RunDeps & { db: Db; config: Readonly<Config>; log: Logger };
 
@@ -40,6 +42,24 @@ export class Runner {
     // Sweeps run beside the claim loop, not in it: a long sweep never delays the next claim,
     // and a worker that always has work still sweeps.
     if (!this.sweepLoop) this.sweepLoop = this.sweepEvery(SWEEP_MS);
+    // Webhook deliveries beside both: a slow receiver never holds up an import.
+    if (!this.webhookLoop) this.webhookLoop = this.deliverEvery(this.deps.config.worker.pollMs);
+  }
+
+  /** Sends the webhook deliveries that are due now; returns how many were attempted. For tests and the loop. */
+  deliverWebhooks(): Promise<number> {
+    return deliverDueWebhooks(this.deps);
+  }
+
+  private async deliverEvery(ms: number): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.deliverWebhooks();
+      } catch (err) {
+        this.deps.log.error({ err }, 'webhook delivery failed; trying again shortly');
+      }
+      if (!this.stopping) await new Promise((r) => setTimeout(r, ms));
+    }
   }
 
   /** Wakes an idle loop now (a new import was queued in this process). */
@@ -51,7 +71,7 @@ export class Runner {
     this.stopping = true;
     this.poke();
     this.wakeSweeps?.();
-    await Promise.all([this.loop, this.sweepLoop]);
+    await Promise.all([this.loop, this.sweepLoop, this.webhookLoop]);
   }
 
   /** Claims and runs imports until none is ready; returns how many ran. For tests and the CLI. */

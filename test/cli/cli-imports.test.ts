@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvText } from '../support/contact-files.js';
-import { freePort, runCli, spawnCli, type ServiceProcess } from '../support/processes.js';
+import { freePort, runCli, spawnCli, until, type ServiceProcess } from '../support/processes.js';
 import { createScratchDatabase } from '../support/service.js';
 
 // The CLI as a person runs it in a pipe or a script, against a real server: embedded (one
@@ -19,11 +21,13 @@ let apiKey: string;
 let drop = async () => {};
 const procs: ServiceProcess[] = [];
 let api: ServiceProcess;
+let webhookSecret = '';
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imports-cli-'));
   port = await freePort();
-  const base: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: 'info', WORKER_POLL_MS: '100', RATE_LIMIT_PER_MINUTE: '0' };
+  // Webhooks go to a receiver on loopback here.
+  const base: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: 'info', WORKER_POLL_MS: '100', RATE_LIMIT_PER_MINUTE: '0', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' };
   if (process.env.DATABASE_URL) {
     const scratch = await createScratchDatabase();
     drop = scratch.drop;
@@ -145,6 +149,50 @@ describe('imports through the CLI', () => {
     expect(map.stderr).toContain('expected field=Header');
   });
 
+  it('webhooks create, list, deliveries (and --resend): the worker delivers a signed event', async () => {
+    const got: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const created = await runCli(['webhooks', 'create', url, '--event', 'import.completed', 'import.failed'], env);
+      expect(created.status, created.stderr).toBe(0);
+      const id = /webhook endpoint (we_\w+) created/.exec(created.stdout)![1]!;
+      webhookSecret = /signing secret: (whsec_\S+)/.exec(created.stdout)![1]!;
+      const list = await runCli(['webhooks', 'list'], env);
+      expect(list.stdout.split('\n')[0]).toBe('id\turl\tevents\tenabled\tcreated');
+      expect(list.stdout).toContain(`${id}\t${url}\timport.completed import.failed\tyes\t`);
+      expect(list.stdout).not.toContain(webhookSecret);
+
+      const imp = await runCli(['imports', 'create', file('hooked.csv', csvText(',')), '--resource', 'contact', '--wait'], env);
+      expect(imp.status, imp.stderr).toBe(0);
+      const importId = /import (imp_\w+) created/.exec(imp.stdout)![1]!;
+      await until('the delivery', async () => got.length >= 1, 60_000);
+      expect(JSON.parse(got[0]!)).toMatchObject({ type: 'import.completed', data: { object: { id: importId } } });
+
+      const deliveries = await runCli(['webhooks', 'deliveries', id], env);
+      expect(deliveries.status, deliveries.stderr).toBe(0);
+      expect(deliveries.stdout).toMatch(new RegExp(`^whd_\\w+\\timport\\.completed\\t${importId}\\tdelivered\\t1\\t204\\t$`, 'm'));
+      const [d] = JSON.parse((await runCli(['--json', 'webhooks', 'deliveries', id], env)).stdout);
+      const resend = await runCli(['webhooks', 'deliveries', id, '--resend', d.id], env);
+      expect(resend.stdout).toContain(`delivery ${d.id} will be sent again`);
+      await until('the re-sent delivery', async () => got.length >= 2, 60_000);
+      expect(got[1]).toBe(got[0]);
+      const bad = await runCli(['webhooks', 'create', 'ftp://x', '--event', 'import.completed'], env);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toContain('http or https');
+    } finally {
+      receiver.close();
+    }
+  });
+
   it('the server log holds no whole API key and no signature', async () => {
     const log = api.output();
     const jsonLines = log.split('\n').filter((l) => l.startsWith('{'));
@@ -152,6 +200,8 @@ describe('imports through the CLI', () => {
     // The requests were logged (so this is not vacuous), with the upload URL's signature replaced.
     expect(log).toMatch(/"url":"\/v1\/uploads\/imp_\w+\?[^"]*signature=\[redacted\]/);
     expect(log).not.toContain(apiKey);
+    expect(webhookSecret).toMatch(/^whsec_/);
+    expect(log).not.toContain(webhookSecret);
     expect(log).not.toMatch(/signature=[0-9a-f]{16}/);
     // Nothing shaped like a whole key in any log line; on the embedded database the demo key
     // was printed to the terminal at the start, outside the JSON log.

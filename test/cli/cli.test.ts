@@ -52,6 +52,7 @@ describe('cli', () => {
     // Every file under migrations/, in order (0001_tenancy_and_imports … the newest).
     const all = readMigrations().map((m) => m.name);
     expect(all.slice(0, 2)).toEqual(['0001_tenancy_and_imports', '0002_resources']);
+    expect(all).toEqual(expect.arrayContaining(['0013_idempotency_keys', '0014_webhooks']));
     expect(JSON.parse(first.stdout).applied).toEqual(all);
     expect(JSON.parse(cli('migrate').stdout).applied).toEqual([]);
   }, 300_000);

@@ -120,7 +120,7 @@ describe('the errors files', () => {
     expect(res.headers['content-disposition']).toBe(`attachment; filename="${imp.id}-errors.csv"`);
     expect(res.raw.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf])); // UTF-8 BOM, for Excel
     const rows = Papa.parse<string[]>(res.text.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
-    expect(rows[0]).toEqual(['row', 'line', 'phase', 'code', 'field', 'message', 'external_id', 'name', 'email', 'notes']);
+    expect(rows[0]).toEqual(['_import_row', '_import_line', '_import_phase', '_import_code', '_import_field', '_import_message', 'external_id', 'name', 'email', 'notes']);
     expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
       ['1', '2', 'prevalidation', 'invalid_value', 'email'],
       ['3', '4', 'prevalidation', 'invalid_value', 'email'],

@@ -65,7 +65,7 @@ describe('row errors carry the line a person sees', () => {
     const { key, imp } = await lines((await contactFiles())['csv comma, UTF-8, LF']!);
     const withUrls = (await svc.call('GET', `/v1/imports/${imp.id}?include_errors_csv=true&include_errors_json=true`, key)).body;
     const csv = (await download(svc, withUrls._errors_csv_url)).text.replace(/^\uFEFF/, '').split(/\r?\n/);
-    expect(csv[0]).toBe('row,line,phase,code,field,message,External ID,Full Name,E-mail Address,Phone,Notes');
+    expect(csv[0]).toBe('_import_row,_import_line,_import_phase,_import_code,_import_field,_import_message,External ID,Full Name,E-mail Address,Phone,Notes');
     expect(csv[1]!.startsWith('3,5,prevalidation,invalid_value,email,')).toBe(true);
     const json = JSON.parse((await download(svc, withUrls._errors_json_url)).text);
     expect(json.map((e: any) => [e.row, e.line])).toEqual([[3, 5], [6, 8], [7, 9]]);

@@ -65,7 +65,7 @@ describe('S3 storage end to end', () => {
     const csv = await fetch(urls._errors_csv_url);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const rows = Papa.parse<string[]>((await csv.text()).replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
-    expect(rows.map((r) => r[0])).toEqual(['row', '3', '6', '7']);
+    expect(rows.map((r) => r[0])).toEqual(['_import_row', '3', '6', '7']);
     const errors = (await (await fetch(urls._errors_json_url)).json()) as { code: string }[];
     expect(errors.map((e) => e.code)).toEqual(['invalid_value', 'duplicate', 'duplicate']);
   });

@@ -2,15 +2,17 @@
 // users uploaded; a cell such as `=HYPERLINK("http://evil", "click")` or `@SUM(…)` would run as
 // a formula when the file is opened in Excel/LibreOffice/Sheets (CSV injection), so any text
 // starting with = + - @ TAB or CR is prefixed with a single quote, which those programs treat
-// as "this is text" (OWASP's recommendation).
+// as "this is text" (OWASP's recommendation). The guard is reversible: the CSV reader removes
+// it again, so an uploaded download gives back the values it was written from (see
+// ../formula-guard.ts for the exact rule, including values that really start with a quote).
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+import { guardFormula } from '../formula-guard.js';
 
 export function csvSafeCell(v: unknown): string {
   const text = cellText(v);
   // A JavaScript number is a number, not a formula: -5 stays -5 (the string "-5" would not).
   if (typeof v === 'number' || typeof v === 'bigint') return text;
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return guardFormula(text);
 }
 
 function cellText(v: unknown): string {

@@ -5,6 +5,8 @@ import { createImport } from '../../imports/create-import.js';
 import { CreateImportBody } from '../../imports/create-import-body.js';
 import { ImportStatusEnum, ImportView, PhaseNameEnum } from '../../imports/import-view.js';
 import { importUrls } from '../../imports/import-urls.js';
+import { idempotentCreate, requestFingerprint, type StoredResponse } from '../../imports/idempotency.js';
+import { AppError } from '../../errors.js';
 import { getImportView, listImportViews, listRowErrors } from '../../imports/read-imports.js';
 import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { RouteDeps } from '../app.js';
@@ -22,6 +24,22 @@ const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import 
 export const CreateImportRequest = CreateImportBody.extend({
   resource: documentAs(z.string(), { type: 'string', enum: RESOURCE_NAMES, description: 'The resource to import (GET /v1/resources).' }),
 }).meta({ id: 'CreateImportRequest' });
+
+// Declared so that OpenAPI shows it; other headers pass through untouched.
+const CreateHeaders = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .describe(
+      'Makes the create safe to retry (README "Retrying a create safely"): within 24 hours, the same key with the same body returns the first response ' +
+        '(same status and body, header `Idempotent-Replayed: true`) and creates nothing; the same key with another body → 422 `idempotency_key_reused`; ' +
+        'while the first request with the key is still running, a second one waits for its response (409 `idempotency_key_in_use` after 30 s). Per organization. ' +
+        'Up to 255 printable ASCII characters, e.g. a UUID.',
+    ),
+});
 
 export const RowErrorCodeEnum = z.enum(ROW_ERROR_CODES).meta({ id: 'RowErrorCode' });
 
@@ -75,16 +93,40 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             'Sync: rows in `data`; prevalidation and preparsing run in the request and the import is answered `queued` (or `failed` when the data is unusable). Over the sync limit → 413. ' +
             'Async: no `data`; the import is answered `requested` with a signed, expiring `_upload_url` to PUT the file to (any format, any size up to the upload limit).',
           tags: ['imports'],
+          headers: CreateHeaders,
           body: CreateImportRequest,
-          response: { 201: ImportView, ...errorResponses(...AUTHENTICATED, 413) },
+          response: { 201: ImportView, ...errorResponses(...AUTHENTICATED, 409, 413, 422) },
         },
       },
       async (req, reply) => {
         const actor = actorOf(req);
-        const created = await createImport(deps, actor, req.body, rawSyncData(req));
-        const view = await getImportView(deps.db, actor.organizationId, created.id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp));
-        if (created.queued) deps.onQueued?.();
-        return reply.status(201).send(view);
+        const view = (id: string) => getImportView(deps.db, actor.organizationId, id, (imp) => importUrls(deps, publicBaseUrl(deps.config, req), imp));
+        const create = async (importId?: string): Promise<StoredResponse> => {
+          const created = await createImport(deps, actor, req.body, rawSyncData(req), importId);
+          const body = await view(created.id);
+          if (created.queued) deps.onQueued?.();
+          return { statusCode: 201, body };
+        };
+        const key = req.headers['idempotency-key'];
+        if (key === undefined) {
+          const res = await create();
+          return reply.status(201).send(res.body as z.infer<typeof ImportView>);
+        }
+        const res = await idempotentCreate({
+          db: deps.db,
+          organizationId: actor.organizationId,
+          key,
+          fingerprint: requestFingerprint('POST', '/v1/imports', req.body, rawSyncData(req)),
+          create,
+          current: (id) =>
+            view(id).then(
+              (body) => ({ statusCode: 201, body }),
+              (err: unknown) => (err instanceof AppError && err.code === 'not_found' ? null : Promise.reject(err)),
+            ),
+        });
+        if (res.replayed) reply.header('idempotent-replayed', 'true');
+        // Only a created import is remembered: the status is always 201.
+        return reply.status(201).send(res.body as z.infer<typeof ImportView>);
       },
     );
 
