@@ -58,5 +58,5 @@ it('runs the README flow against the real server', async () => {
   expect(r.lookedUp).toBe('Cy Young');
   expect(r.eventTypes).toEqual(['record.created']);
   expect(r.missingCode).toBe('not_found');
-  expect(r.errorsCsvHeader).toMatch(/^row,line,phase,code,field,message/);
+  expect(r.errorsCsvHeader).toMatch(/^_import_row,_import_line,_import_phase,_import_code,_import_field,_import_message/);
 }, 120_000);

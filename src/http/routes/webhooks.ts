@@ -55,7 +55,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/webhook_endpoints',
       {
         schema: {
-          summary: 'Register a webhook endpoint',
+          operationId: 'createWebhookEndpoint', summary: 'Register a webhook endpoint',
           description: 'Events of the chosen types are POSTed to `url`, signed with the returned `secret` (shown once). See README "Webhooks".',
           tags: TAGS,
           body: z.strictObject({
@@ -74,13 +74,13 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.get(
       '/webhook_endpoints',
-      { schema: { summary: 'List webhook endpoints', tags: TAGS, response: { 200: z.object({ data: z.array(Endpoint) }), ...errorResponses(...AUTHENTICATED, 404) } } },
+      { schema: { operationId: 'listWebhookEndpoints', summary: 'List webhook endpoints', tags: TAGS, response: { 200: z.object({ data: z.array(Endpoint) }), ...errorResponses(...AUTHENTICATED, 404) } } },
       async (req) => ({ data: await listEndpoints(deps.db, actorOf(req).organizationId) }),
     );
 
     app.get(
       '/webhook_endpoints/:id',
-      { schema: { summary: 'Get a webhook endpoint', tags: TAGS, params: IdParams, response: { 200: Endpoint, ...errorResponses(...AUTHENTICATED, 404) } } },
+      { schema: { operationId: 'getWebhookEndpoint', summary: 'Get a webhook endpoint', tags: TAGS, params: IdParams, response: { 200: Endpoint, ...errorResponses(...AUTHENTICATED, 404) } } },
       async (req) => getEndpoint(deps.db, actorOf(req).organizationId, req.params.id),
     );
 
@@ -88,7 +88,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/webhook_endpoints/:id',
       {
         schema: {
-          summary: 'Enable or disable a webhook endpoint',
+          operationId: 'updateWebhookEndpoint', summary: 'Enable or disable a webhook endpoint',
           tags: TAGS,
           params: IdParams,
           body: z.strictObject({ enabled: z.boolean() }),
@@ -100,7 +100,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
 
     app.delete(
       '/webhook_endpoints/:id',
-      { schema: { summary: 'Delete a webhook endpoint (and its deliveries)', tags: TAGS, params: IdParams, response: { 204: z.null(), ...errorResponses(...AUTHENTICATED, 404) } } },
+      { schema: { operationId: 'deleteWebhookEndpoint', summary: 'Delete a webhook endpoint (and its deliveries)', tags: TAGS, params: IdParams, response: { 204: z.null(), ...errorResponses(...AUTHENTICATED, 404) } } },
       async (req, reply) => {
         await deleteEndpoint(deps.db, actorOf(req).organizationId, req.params.id);
         return reply.status(204).send(null);
@@ -111,7 +111,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/webhook_endpoints/:id/rotate_secret',
       {
         schema: {
-          summary: 'Rotate the signing secret',
+          operationId: 'rotateWebhookSecret', summary: 'Rotate the signing secret',
           description: 'A new secret, shown once in this response; deliveries from now on are signed with it.',
           tags: TAGS,
           params: IdParams,
@@ -125,7 +125,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/webhook_endpoints/:id/deliveries',
       {
         schema: {
-          summary: 'Deliveries to an endpoint, newest first (the last 100), with their attempts',
+          operationId: 'listWebhookDeliveries', summary: 'Deliveries to an endpoint, newest first (the last 100), with their attempts',
           tags: TAGS,
           params: IdParams,
           response: { 200: z.object({ data: z.array(Delivery) }), ...errorResponses(...AUTHENTICATED, 404) },
@@ -138,7 +138,7 @@ export function webhookRoutes(deps: AppDeps): FastifyPluginAsyncZod {
       '/webhook_endpoints/:id/deliveries/:delivery_id/resend',
       {
         schema: {
-          summary: 'Send a delivery again (same event id), now',
+          operationId: 'resendWebhookDelivery', summary: 'Send a delivery again (same event id), now',
           tags: TAGS,
           params: z.object({ id: z.string(), delivery_id: z.string() }),
           response: { 202: z.object({ id: z.string(), status: z.literal('pending') }), ...errorResponses(...AUTHENTICATED, 404) },
