@@ -244,7 +244,7 @@ export function writeReadSection(file: string, results: ReadResult[], machine: s
     '',
     `Produced by \`${command}\`. ${machine}. Date: ${new Date().toISOString()}.`,
     '',
-    `One organization holding that many contacts and as many change events (one import's), written with SQL, then 1% of the contacts updated; ${results[0]?.fresh[0]?.samples ?? 0} sequential requests per read over keep-alive HTTP to the API in the same process. "Stale statistics": the planner has none for the new rows (the tables were empty when last analyzed); "after the import's ANALYZE": what a worker runs when an import that wrote ≥ 10,000 rows ends (src/imports/refresh-planner-stats.ts).`,
+    `One organization holding that many contacts and as many change events (one import's), written with SQL, then 1% of the contacts updated; ${results[0]?.fresh[0]?.samples ?? 0} sequential requests per read over keep-alive HTTP to the API in the same process. "Stale statistics": the planner has none for the new rows (the tables were empty when last analyzed); "after the import's ANALYZE": what the finishing routine runs when an import that wrote ≥ 10,000 rows completes (src/lifecycle/analyze-written.ts).`,
     '',
     readReport(results),
     end,
