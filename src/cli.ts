@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { adminCommands } from './cli/admin.js';
 import { ApiError } from './cli/api-client.js';
-import { CliError, importCommands } from './cli/imports.js';
+import { CliError } from './cli/command-context.js';
+import { importCommands } from './cli/imports.js';
+import { recordCommands } from './cli/records.js';
 import { webhookCommands } from './cli/webhooks.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
@@ -41,6 +43,7 @@ program
   });
 adminCommands(program);
 importCommands(program);
+recordCommands(program);
 webhookCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

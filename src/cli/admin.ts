@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate.js';
 import { openDb } from '../db/open.js';
 import { runAdminCommand, type AdminCommand } from '../tenancy/admin-commands.js';
 import type { CreatedKey, KeyListing, OrgListing } from '../tenancy/api-keys.js';
-import { CliError } from './imports.js';
+import { CliError } from './command-context.js';
 import { isTty, printJson, printTable, when } from './output.js';
 
 // `keys …` and `orgs …`: straight on the database when this process may open it (PostgreSQL,

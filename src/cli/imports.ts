@@ -1,35 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Argument, Option, type Command } from 'commander';
-import { csvSafeCell } from '../files/writers/csv-safe-cell.js';
-import { ApiClient, download, putFile, type ClientOptions } from './api-client.js';
-import { isTty, line, paint, printJson, printTable, when } from './output.js';
-import { FINAL_STATUSES, phaseView, uploadView, type ImportJson } from './progress.js';
+import { download, putFile } from './api-client.js';
+import { CliError, client, opts, positiveInt, userPath } from './command-context.js';
+import { errorsCsv, follow, printErrors, printImport, type RowError } from './import-report.js';
+import { line, printJson, printTable, when } from './output.js';
+import { FINAL_STATUSES, uploadView, type ImportJson } from './progress.js';
 
-// `imports …` and `records …`: a client of the HTTP API, like any other.
-
-interface GlobalOpts extends ClientOptions {
-  json?: boolean;
-}
-
-const opts = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
-const client = (cmd: Command) => new ApiClient(opts(cmd));
-
-/** Exit status of a watched import: 0 only for completed. */
-export const exitFor = (status: string): number => (status === 'completed' ? 0 : status === 'failed' ? 1 : 3);
+// `imports …`: a client of the HTTP API, like any other.
 
 const collect = (value: string, prev: string[]) => [...prev, value];
-
-interface RowError {
-  row: number;
-  line?: number;
-  phase: string;
-  code: string;
-  field: string | null;
-  message: string;
-  data: Record<string, unknown> | null;
-}
 
 export function importCommands(program: Command): void {
   const imports = program.command('imports').description('run and inspect imports through the HTTP API');
@@ -192,129 +172,4 @@ export function importCommands(program: Command): void {
       await download(url, out);
       if (o.output) process.stderr.write(`${which}.${o.format} of ${id} written to ${o.output}\n`);
     });
-
-  program
-    .command('records')
-    .description("the organization's records")
-    .command('list')
-    .argument('<resource>', 'contact, group, item, asset or location')
-    .option('--external-id <id>', 'only the record with this external_id')
-    .option('--limit <n>', 'how many', (v) => positiveInt(v, '--limit'), 20)
-    .action(async (resource: string, o: { externalId?: string; limit: number }, cmd: Command) => {
-      const api = client(cmd);
-      const rows: Record<string, unknown>[] = [];
-      // The filter is sent to the API, and applied here too, so the answer is right whether
-      // or not the server filters.
-      for await (const r of api.all<Record<string, unknown>>(`/v1/resources/${encodeURIComponent(resource)}/records`, { external_id: o.externalId }, o.externalId ? Infinity : o.limit)) {
-        if (o.externalId !== undefined && r.external_id !== o.externalId) continue;
-        rows.push(r);
-        if (rows.length >= o.limit) break;
-      }
-      if (opts(cmd).json) return printJson(rows);
-      if (rows.length === 0) return line('no records');
-      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== 'organization_id' && c !== 'object');
-      printTable(columns, rows.map((r) => columns.map((c) => cellText(r[c]))));
-    });
-}
-
-export class CliError extends Error {}
-
-/**
- * A path as the user typed it: `npm run cli` runs in the package directory, not where the
- * user is; npm says where that was in INIT_CWD.
- */
-export function userPath(p: string): string {
-  const base = process.env.npm_lifecycle_event === 'cli' && process.env.INIT_CWD ? process.env.INIT_CWD : process.cwd();
-  return path.resolve(base, p);
-}
-
-function positiveInt(v: string, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a positive whole number, got "${v}".`);
-  return n;
-}
-
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
-/** Polls the import until it is final, showing its phases; Ctrl-C stops watching only. */
-async function follow(api: ApiClient, id: string, json: boolean): Promise<number> {
-  const view = phaseView(json);
-  const stop = new AbortController();
-  const onInt = () => stop.abort();
-  process.once('SIGINT', onInt);
-  let imp: ImportJson;
-  try {
-    for (;;) {
-      imp = await api.get<ImportJson>(`/v1/imports/${id}`);
-      view.update(imp);
-      if (FINAL_STATUSES.has(imp.status)) break;
-      try {
-        await sleep(500, undefined, { signal: stop.signal });
-      } catch {
-        view.stop();
-        process.stderr.write(`\nStopped watching. Import ${id} was not cancelled: it continues on the server.\n  watch again: npm run cli -- imports watch ${id}\n  cancel it:   npm run cli -- imports cancel ${id}\n`);
-        return 130;
-      }
-    }
-  } finally {
-    process.off('SIGINT', onInt);
-  }
-  view.stop();
-  const errors: RowError[] = [];
-  if (imp.stats.errors + imp.stats.duplicates > 0) {
-    for await (const e of api.all<RowError>(`/v1/imports/${id}/errors`, {}, 10)) errors.push(e);
-  }
-  if (json) printJson({ ...imp, first_errors: errors });
-  else {
-    line();
-    printOutcome(imp);
-    if (errors.length) {
-      line();
-      line(`first row errors (all of them: npm run cli -- imports errors ${id}):`);
-      printErrors(errors);
-    }
-  }
-  return exitFor(imp.status);
-}
-
-function printOutcome(imp: ImportJson): void {
-  const s = imp.stats;
-  const colour = imp.status === 'completed' ? 'green' : 'red';
-  line(`${paint(['bold', colour], imp.status)}  import ${imp.id}${imp.reason ? `: ${imp.reason}` : ''}`);
-  line(
-    `rows ${s.total}: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, deleted ${s.deleted}, ` +
-      `overwritten ${s.overwritten}, duplicates ${s.duplicates}, errors ${s.errors}; events ${s.events}`,
-  );
-}
-
-function printImport(imp: ImportJson): void {
-  line(`import ${imp.id}${imp.name ? ` "${imp.name}"` : ''}: ${imp.resource} ${imp.action}, created ${when(imp.created_at)}`);
-  printOutcome(imp);
-  printTable(
-    ['phase', 'status', 'total', 'processed', 'ok', 'removed'],
-    imp.phases.map((p) => [p.name, p.status, p.total, p.processed, p.success, p.error]),
-  );
-}
-
-function printErrors(errors: RowError[]): void {
-  printTable(
-    ['row', 'line', 'phase', 'code', 'field', 'message'],
-    // Long messages are cut on a terminal only, to keep the table readable; a pipe gets them whole.
-    errors.map((e) => [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, isTty() && e.message.length > 100 ? `${e.message.slice(0, 99)}…` : e.message]),
-  );
-}
-
-function errorsCsv(errors: RowError[]): string {
-  // Formula cells are neutralised as in the service's own errors file.
-  const q = (v: unknown) => {
-    const safe = csvSafeCell(v);
-    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  let out = 'row,line,phase,code,field,message,data\n';
-  for (const e of errors) out += [e.row, e.line ?? e.row + 1, e.phase, e.code, e.field, e.message, e.data].map(q).join(',') + '\n';
-  return out;
 }

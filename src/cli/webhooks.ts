@@ -1,13 +1,9 @@
 import { Option, type Command } from 'commander';
 import { WEBHOOK_EVENT_TYPES } from '../domain/webhook-events.js';
-import { ApiClient, type ClientOptions } from './api-client.js';
+import { client, opts } from './command-context.js';
 import { line, printJson, printTable, when } from './output.js';
 
 // `webhooks …`: a client of the HTTP API's /v1/webhook_endpoints, like any other.
-
-interface GlobalOpts extends ClientOptions {
-  json?: boolean;
-}
 
 interface Endpoint {
   id: string;
@@ -28,9 +24,6 @@ interface Delivery {
   attempts: { at: string; status_code: number | null; error: string | null }[];
   next_attempt_at: string | null;
 }
-
-const opts = (cmd: Command): GlobalOpts => cmd.optsWithGlobals<GlobalOpts>();
-const client = (cmd: Command) => new ApiClient(opts(cmd));
 
 export function webhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description('webhook endpoints and their deliveries, through the HTTP API');

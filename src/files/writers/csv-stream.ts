@@ -30,9 +30,13 @@ async function* lines(headers: string[], pages: AsyncIterable<readonly unknown[]
 
 /** Short rows are padded to the header's width so every line has the same number of fields. */
 function csvLine(cells: readonly unknown[], width: number): string {
-  const fields: string[] = [];
-  for (let i = 0; i < Math.max(width, cells.length); i++) fields.push(quote(csvSafeCell(cells[i])));
-  return `${fields.join(',')}\r\n`;
+  const padded = cells.length >= width ? cells : [...cells, ...new Array<unknown>(width - cells.length)];
+  return `${csvRecord(padded)}\r\n`;
+}
+
+/** One record's fields, quoted and formula-neutralised, without a line end. */
+export function csvRecord(cells: readonly unknown[]): string {
+  return cells.map((c) => quote(csvSafeCell(c))).join(',');
 }
 
 function quote(field: string): string {
