@@ -287,3 +287,17 @@ describe('unmapped headers are named when rows fail for a missing identity or re
     expect(errors[0].message).toMatch(/Required to create: name\. Columns of the file that map to no field: "First Name", "Last Name"; if one of them holds name, name it in column_mapping\./);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('has the preview and start operations with their named schemas, and review on create', async () => {
+    const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['ImportPreview', 'StartImport', 'ColumnMatch']));
+    expect(doc.paths['/v1/imports/{id}/preview'].get.operationId).toBe('previewImport');
+    const startOp = doc.paths['/v1/imports/{id}/start'].post;
+    expect(startOp.operationId).toBe('startImport');
+    expect(startOp.requestBody.required).not.toBe(true);
+    expect(JSON.stringify(startOp.requestBody.content)).toContain('#/components/schemas/StartImport');
+    expect(doc.components.schemas.CreateImportRequest.properties.review.type).toBe('boolean');
+    expect(doc.components.schemas.Import.required).toEqual(expect.arrayContaining(['review', 'awaiting_start']));
+  });
+});
