@@ -157,6 +157,31 @@ describe('revert', () => {
     expect(rev.stats).toMatchObject({ total: 3, updated: 2, unchanged: 1, deleted: 0 });
   });
 
+  it('a record changed after the revert was asked for but before it ran: the revert fails with nothing changed, and can be asked for again', async () => {
+    const t = await freshOrg();
+    await contactsWorld(t);
+    const merge = await t.merge('contact', [{ external_id: 'C1', name: 'Ann B' }, { external_id: 'C2', name: 'Bob B' }]);
+    // Queued before the revert, so the worker runs it first.
+    const later = await svc.call('POST', '/v1/imports', t.key, { resource: 'contact', action: 'merge', upload_mode: 'sync', data: [{ external_id: 'C2', notes: 'later' }] });
+    expect(later.body.status).toBe('queued');
+    const res = await revert(t, merge.id);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const rev = await svc.settle(res.body.id, t.key);
+    expect(rev.status).toBe('failed');
+    expect(rev.reason).toMatch(/^revert_conflict: records changed since by something else: contact con_\w+ \(changed since by imp_/);
+    expect(rev.phases.find((p: any) => p.name === 'validation').status).toBe('failed');
+    expect((await svc.call('GET', `/v1/imports/${later.body.id}`, t.key)).body.status).toBe('completed');
+    const now = await t.byKey('contact');
+    expect(now.get('C1').name).toBe('Ann B');
+    expect(now.get('C2')).toMatchObject({ name: 'Bob B', notes: 'later' });
+    expect(await t.events(rev.id)).toHaveLength(0);
+    // A failed revert does not hold the import: it can be reverted again (here, with force).
+    expect((await svc.call('GET', `/v1/imports/${merge.id}`, t.key)).body.reverted_by).toBeNull();
+    const again = await reverted(t, merge.id, { force: true });
+    expect(again.stats).toMatchObject({ updated: 2 });
+    expect((await t.byKey('contact')).get('C2')).toMatchObject({ name: 'Bob', notes: null });
+  });
+
   it('a revert is itself revertable; an import is reverted once; other organizations get 404', async () => {
     const t = await freshOrg();
     await contactsWorld(t);
