@@ -129,6 +129,8 @@ describe('imports through the CLI', () => {
     expect(res.status, res.stdout + res.stderr).toBe(0);
     const revertId = new RegExp(`import (imp_\\w+) reverts ${importId}`).exec(res.stdout)![1]!;
     expect(res.stdout).toContain('completed');
+    expect((await runCli(['imports', 'get', revertId], env)).stdout).toContain(`reverts ${importId}`);
+    expect((await runCli(['imports', 'get', importId], env)).stdout).toContain(`reverted by ${revertId}`);
     const rec = await runCli(['records', 'list', 'contact', '--external-id', 'C1', '--json'], env);
     expect(JSON.parse(rec.stdout)).toEqual([]);
     const again = await runCli(['imports', 'revert', importId, '--json'], env);
