@@ -36,7 +36,11 @@ export function lockRevertedRecordsSql(def: ResourceDefinition, p: RevertParams)
      ORDER BY t.id FOR UPDATE OF t`;
 }
 
-/** 1: inserts deleted records again; returns created, events, errors. */
+// The statements below never join a CTE's output against another's (`NOT EXISTS (… FROM ins)`):
+// the planner has no row counts for them and took a nested loop, 30,000 × 30,000 rows. They look
+// rows up in the resource's table by primary key instead.
+
+/** 1: inserts deleted records again, with an event each; returns created, events. */
 export function restoreDeletedSql(def: ResourceDefinition, p: RevertParams): SqlFragment {
   const cols = Object.keys(def.fields).map((c) => sql.ident(c));
   const list = (f: (c: ReturnType<typeof sql.ident>) => SqlFragment) => sql.join(cols.map(f), ', ');
@@ -55,45 +59,57 @@ export function restoreDeletedSql(def: ResourceDefinition, p: RevertParams): Sql
        INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
        SELECT gen_id('evt_'), ${p.organizationId}, ${p.revertId}, ${def.name}, i.id, 'record.created', NULL, ${recordData('i')} FROM ins i
        RETURNING 1
-     ), err AS (
-       INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-       SELECT ${p.revertId}, s.row, ${RESTORED}, 'ambiguous_identity', 'external_id',
-              ${def.name} || ' ' || s.id || ' was not restored: its external_id ' || coalesce('"' || (s.v).external_id || '"', '') ||
-              ' belongs to another record now (created after the import that deleted it).', s.raw
-       FROM src s WHERE NOT EXISTS (SELECT 1 FROM ins i WHERE i.id = s.id)
-       RETURNING 1
      )
-     SELECT (SELECT count(*) FROM ins)::int AS created, (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM err)::int AS errors`;
+     SELECT (SELECT count(*) FROM ins)::int AS created, (SELECT count(*) FROM ev)::int AS events`;
 }
 
-/** 2: gives updated records their before-values back; returns updated, unchanged, events, errors. */
+/**
+ * 1's refusals, run after it: a deleted record still missing was not inserted — a record of
+ * another id holds its external_id now (ids are never reused, so it cannot be its own).
+ */
+export function reportNotRestoredSql(def: ResourceDefinition, p: RevertParams): SqlFragment {
+  return sql`INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT ${p.revertId}, s.row, ${RESTORED}, 'ambiguous_identity', 'external_id',
+            ${def.name} || ' ' || s.id || ' was not restored: its external_id ' || coalesce('"' || (s.v).external_id || '"', '') ||
+            ' belongs to another record now (created after the import that deleted it).', s.raw
+     FROM (${rowsOf(def, p, 'deleted')}) s
+     WHERE NOT EXISTS (SELECT 1 FROM ${sql.ident(def.table)} t WHERE t.id = s.id)`;
+}
+
+/**
+ * 2's refusals, run before it: an updated record that no longer exists (deleted since) cannot
+ * be given its values back.
+ */
+export function reportVanishedSql(def: ResourceDefinition, p: RevertParams): SqlFragment {
+  return sql`INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
+     SELECT ${p.revertId}, s.row, ${RESTORED}, 'not_found', NULL,
+            ${def.name} || ' ' || s.id || ' was not given its values back: it was deleted after the import that changed it.', s.raw
+     FROM (${rowsOf(def, p, 'updated')}) s
+     WHERE NOT EXISTS (SELECT 1 FROM ${sql.ident(def.table)} t WHERE t.id = s.id AND t.organization_id = ${p.organizationId})`;
+}
+
+/** 2: gives updated records their before-values back, with an event each; returns found, updated, events. */
 export function restoreUpdatedSql(def: ResourceDefinition, p: RevertParams): SqlFragment {
   const cols = Object.keys(def.fields).map((c) => sql.ident(c));
   const list = (f: (c: ReturnType<typeof sql.ident>) => SqlFragment) => sql.join(cols.map(f), ', ');
   const table = sql.ident(def.table);
-  return sql`WITH src AS (${rowsOf(def, p, 'updated')}
-     ), old AS (  -- locked already (lockRevertedRecordsSql); a lock here would skip the rows chg updates
-       SELECT t.* FROM ${table} t JOIN src s ON s.id = t.id WHERE t.organization_id = ${p.organizationId}
+  // The records were locked by lockRevertedRecordsSql; `o` reads each one's values before.
+  return sql`WITH src AS (
+       SELECT s.id, s.v, ${recordData('o')} AS before
+       FROM (${rowsOf(def, p, 'updated')}) s JOIN ${table} o ON o.id = s.id AND o.organization_id = ${p.organizationId}
      ), chg AS (
        UPDATE ${table} t SET ${list((c) => sql`${c} = (s.v).${c}`)}, updated_at = now()
        FROM src s
        WHERE t.id = s.id AND t.organization_id = ${p.organizationId}
          AND ROW(${list((c) => sql`t.${c}`)}) IS DISTINCT FROM ROW(${list((c) => sql`(s.v).${c}`)})
-       RETURNING t.*
+       RETURNING t.*, s.before AS _before
      ), ev AS (
        INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
-       SELECT gen_id('evt_'), ${p.organizationId}, ${p.revertId}, ${def.name}, c.id, 'record.updated', ${recordData('o')}, ${recordData('c')}
-       FROM chg c JOIN old o ON o.id = c.id
-       RETURNING 1
-     ), err AS (
-       INSERT INTO import_errors (import_id, row, phase, code, field, message, data)
-       SELECT ${p.revertId}, s.row, ${RESTORED}, 'not_found', NULL,
-              ${def.name} || ' ' || s.id || ' was not given its values back: it was deleted after the import that changed it.', s.raw
-       FROM src s WHERE NOT EXISTS (SELECT 1 FROM old o WHERE o.id = s.id)
+       SELECT gen_id('evt_'), ${p.organizationId}, ${p.revertId}, ${def.name}, c.id, 'record.updated', c._before, ${recordData('c')} - '_before'
+       FROM chg c
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM chg)::int AS updated, (SELECT count(*) FROM old)::int - (SELECT count(*) FROM chg)::int AS unchanged,
-            (SELECT count(*) FROM ev)::int AS events, (SELECT count(*) FROM err)::int AS errors`;
+     SELECT (SELECT count(*) FROM src)::int AS found, (SELECT count(*) FROM chg)::int AS updated, (SELECT count(*) FROM ev)::int AS events`;
 }
 
 /** 3's ids: the records of `def` the reverted import created. */
@@ -111,9 +127,11 @@ export function reportKeptSql(def: ResourceDefinition, p: RevertParams, kept: st
 
 /** Steps 1 and 2 for the rows of one resource; returns the counters they add to the stats. */
 export async function restoreResource(tx: Queryable, def: ResourceDefinition, p: RevertParams): Promise<Partial<Stats>> {
-  const back = (await tx.query<{ created: number; events: number; errors: number }>(restoreDeletedSql(def, p))).rows[0]!;
-  const restored = (await tx.query<{ updated: number; unchanged: number; events: number; errors: number }>(restoreUpdatedSql(def, p))).rows[0]!;
-  return { created: back.created, updated: restored.updated, unchanged: restored.unchanged, events: back.events + restored.events };
+  const back = (await tx.query<{ created: number; events: number }>(restoreDeletedSql(def, p))).rows[0]!;
+  await tx.query(reportNotRestoredSql(def, p));
+  await tx.query(reportVanishedSql(def, p));
+  const restored = (await tx.query<{ found: number; updated: number; events: number }>(restoreUpdatedSql(def, p))).rows[0]!;
+  return { created: back.created, updated: restored.updated, unchanged: restored.found - restored.updated, events: back.events + restored.events };
 }
 
 /** Step 3 for the rows of one resource, after every resource's restores; returns its counters. */
@@ -134,6 +152,8 @@ export function revertResourceStatements(def: ResourceDefinition, p: RevertParam
   return [
     { name: 'lockRevertedRecords', statement: lockRevertedRecordsSql(def, p) },
     { name: 'restoreDeleted', statement: restoreDeletedSql(def, p) },
+    { name: 'reportNotRestored', statement: reportNotRestoredSql(def, p) },
+    { name: 'reportVanished', statement: reportVanishedSql(def, p) },
     { name: 'restoreUpdated', statement: restoreUpdatedSql(def, p) },
     ...removeRecordsStatements(def, { importId: p.revertId, organizationId: p.organizationId }, createdIdsSql(def, p)).map((s) => ({
       ...s,

@@ -182,6 +182,38 @@ describe('revert', () => {
     expect((await t.byKey('contact')).get('C2')).toMatchObject({ name: 'Bob', notes: null });
   });
 
+  it('forced over what cannot be undone: a row error each (external_id taken since, record deleted since), the rest reverted', async () => {
+    const t = await freshOrg();
+    await t.merge('item', [1, 2, 3, 4].map((n) => ({ external_id: `I${n}`, name: `Item ${n}` })));
+    const over = await t.run('item', 'overwrite', [{ external_id: 'I1', name: 'One' }, { external_id: 'I2', name: 'Two' }], { allow_mass_delete: true });
+    expect(over.stats).toMatchObject({ updated: 2, overwritten: 2 });
+    const i3 = (await t.events(over.id)).find((e) => e.type === 'record.deleted' && e.before.external_id === 'I3').record_id;
+    await t.merge('item', [{ external_id: 'I3', name: 'Another three' }]);
+    await t.run('item', 'delete', [{ external_id: 'I2' }]);
+
+    const res = await revert(t, over.id);
+    expect(res.status).toBe(409);
+    expect(res.body.error.details.conflicts.map((c: any) => [c.record_id === i3 ? 'I3' : c.change, c.conflict])).toEqual(
+      expect.arrayContaining([
+        ['I3', 'external_id_taken'],
+        ['updated', 'deleted_since'],
+      ]),
+    );
+    const rev = await reverted(t, over.id, { force: true });
+    expect(rev.stats).toMatchObject({ total: 4, created: 1, updated: 1, errors: 2 });
+    expect((await t.errors(rev.id)).map((e) => [e.code, e.field, e.data.change])).toEqual(
+      expect.arrayContaining([
+        ['ambiguous_identity', 'external_id', 'deleted'],
+        ['not_found', null, 'updated'],
+      ]),
+    );
+    const now = await t.byKey('item');
+    expect([...now.keys()].sort()).toEqual(['I1', 'I3', 'I4']);
+    expect(now.get('I1').name).toBe('Item 1');
+    expect(now.get('I3')).toMatchObject({ name: 'Another three' });
+    expect(now.get('I3').id).not.toBe(i3);
+  });
+
   it('a revert is itself revertable; an import is reverted once; other organizations get 404', async () => {
     const t = await freshOrg();
     await contactsWorld(t);
