@@ -29,6 +29,11 @@ export const API_ERRORS = {
     message: 'The revert would delete more than the allowed share of existing records. Ask again with allow_mass_delete: true to allow it.',
   },
   upload_already_received: { status: 409, type: 'invalid_request_error', message: 'A file was already uploaded for this import.' },
+  unreadable_file: {
+    status: 422,
+    type: 'invalid_request_error',
+    message: 'The uploaded file cannot be read as CSV, XLSX, JSON or NDJSON. Cancel this import and upload a readable file to a new one.',
+  },
   idempotency_key_reused: {
     status: 422,
     type: 'idempotency_error',

@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
 import { importRoutes } from './routes/imports.js';
 import { resourceRoutes } from './routes/resources.js';
+import { reviewRoutes } from './routes/review.js';
 
 // Builds the HTTP server and never listens: main.ts listens, tests inject requests.
 
@@ -99,6 +100,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
       await v1.register(importRoutes(deps));
       await v1.register(cancelRoutes(deps));
       await v1.register(revertRoutes(deps));
+      await v1.register(reviewRoutes(deps));
       await v1.register(webhookRoutes(deps));
       await v1.register(resourceRoutes(deps));
       await v1.register(eventRoutes(deps));

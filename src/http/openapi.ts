@@ -58,7 +58,7 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   '404': 'No such import in this organization (or its file is gone after the retention period).',
   '409': 'The import is not in a state that allows this (final, or its file was already received).',
   '413': 'Too large: a sync import past SYNC_MAX_ROWS / SYNC_MAX_BYTES (use upload_mode async), or a file past UPLOAD_MAX_BYTES.',
-  '422': 'The Idempotency-Key was already used with another request body.',
+  '422': 'The Idempotency-Key was already used with another request body, or (preview, start) the stored file cannot be read.',
   '429': 'Rate limited (RATE_LIMIT_PER_MINUTE per API key); retry after the seconds in Retry-After.',
   '5XX': 'Internal error or service unavailable; retry the request.',
 };
@@ -195,6 +195,9 @@ function finishDocument(doc: Json): Json {
         content: Object.fromEntries(UPLOAD_MEDIA_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])),
       };
     }
+    // Its body is optional (a start without one keeps the choices made at creation); the
+    // schema generator marks every body required.
+    if (op.operationId === 'startImport' && op.requestBody) (op.requestBody as Json).required = false;
     for (const media of Object.values(((op.requestBody as Json | undefined)?.content ?? {}) as Record<string, Json>)) {
       const ref = (media.schema as Json | undefined)?.$ref;
       const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;

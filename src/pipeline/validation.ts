@@ -6,6 +6,7 @@ import { manyFieldsArray, referenceMatches, referenceValues } from './reference-
 import { referrersOf, type Referrer } from './remove-records.js';
 import { statementParams, type StatementParams } from './statement-params.js';
 import { liveRowsIn, resolvedRowsIn } from '../staging/working-rows.js';
+import { unmappedHeadersSql } from './unmapped-headers-sql.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -72,7 +73,9 @@ export function removeMissingRequiredSql(def: ResourceDefinition, _action: Actio
        CASE WHEN m.is_new THEN 'Creating ' || ${article(def.name)} || ' needs ' || m.field || ', and the row has no value for it.'
             WHEN ${p.action} = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
             ELSE m.field || ' is required and cannot be cleared.' END
-         || ' Required to create: ' || ${def.requiredToCreate.join(', ')} || '.',
+         || ' Required to create: ' || ${def.requiredToCreate.join(', ')} || '.'
+         || coalesce(' Columns of the file that map to no field: ' || (${unmappedHeadersSql(p)}) || '; if one of them holds ' || m.field
+              || ', name it in column_mapping.', ''),
        (SELECT x.raw FROM import_rows x WHERE x.import_id = ${p.importId} AND x.row = m.row)
      FROM (
        SELECT r.row, r.vals, i.is_new, coalesce(${sql.join(checks, ', ')}) AS field
@@ -80,6 +83,7 @@ export function removeMissingRequiredSql(def: ResourceDefinition, _action: Actio
      ) m
      WHERE m.field IS NOT NULL`;
 }
+
 
 /**
  * Temporary tables with fresh statistics rather than CTEs: the planner cannot estimate a CTE,
