@@ -17,6 +17,17 @@ export const API_ERRORS = {
   not_found: { status: 404, type: 'invalid_request_error', message: 'Not found.' },
   invalid_state: { status: 409, type: 'invalid_request_error', message: 'The import is not in a state that allows this.' },
   idempotency_key_in_use: { status: 409, type: 'idempotency_error', message: 'A request with this Idempotency-Key is still being processed. Retry shortly.' },
+  revert_conflict: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'Records this import changed were changed since by something else. Review them (GET /v1/imports/{id}/revert-conflicts), then revert with force: true to overwrite those changes.',
+  },
+  already_reverted: { status: 409, type: 'invalid_request_error', message: 'This import already has a revert; an import is reverted at most once (a revert can itself be reverted).' },
+  mass_delete_refused: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'The revert would delete more than the allowed share of existing records. Ask again with allow_mass_delete: true to allow it.',
+  },
   upload_already_received: { status: 409, type: 'invalid_request_error', message: 'A file was already uploaded for this import.' },
   unreadable_file: {
     status: 422,
@@ -61,6 +72,7 @@ export const IMPORT_FAILURES = {
   timed_out: 'Processing ran past the configured time limit; the running phase was rolled back.',
   expired: 'No file was uploaded before the upload URL expired.',
   internal_error: 'An internal error persisted after retries.',
+  revert_conflict: 'Records the reverted import changed were changed since by something else; nothing was reverted. Revert again to see them, or with force: true.',
   mass_delete_refused: 'Cleanup would delete more than the allowed share of existing records; nothing was deleted. Create the import with allow_mass_delete: true to allow it.',
 } as const;
 

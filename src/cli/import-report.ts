@@ -72,6 +72,8 @@ function printOutcome(imp: ImportJson): void {
 
 export function printImport(imp: ImportJson): void {
   line(`import ${imp.id}${imp.name ? ` "${imp.name}"` : ''}: ${imp.resource} ${imp.action}, created ${when(imp.created_at)}`);
+  if (typeof imp.reverts === 'string') line(`reverts ${imp.reverts}`);
+  if (typeof imp.reverted_by === 'string') line(`reverted by ${imp.reverted_by}`);
   printOutcome(imp);
   printTable(
     ['phase', 'status', 'total', 'processed', 'ok', 'removed'],

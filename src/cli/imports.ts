@@ -6,6 +6,7 @@ import { CliError, client, opts, positiveInt, userPath } from './command-context
 import { errorsCsv, follow, printErrors, printImport, type RowError } from './import-report.js';
 import { line, printJson, printTable, when } from './output.js';
 import { FINAL_STATUSES, uploadView, type ImportJson } from './progress.js';
+import { revertCommand } from './revert.js';
 import { getPreview, mappingFlags, printPreview, reviewCommands } from './review.js';
 
 // `imports …`: a client of the HTTP API, like any other.
@@ -131,6 +132,8 @@ export function importCommands(program: Command): void {
       if (opts(cmd).json) return printJson(imp);
       line(`import ${imp.id} ${imp.status}${imp.reason ? ` (${imp.reason})` : ''}`);
     });
+
+  revertCommand(imports);
 
   imports
     .command('errors')

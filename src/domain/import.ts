@@ -26,6 +26,9 @@ export const FINAL_STATUSES = ['completed', 'failed', 'timed_out', 'expired'] as
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 export const isFinal = (s: ImportStatus): s is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(s);
 
+/** A revert's statuses that hold its import: one such revert per import (migration 0017). */
+export const REVERT_HOLDING_STATUSES = ['requested', 'queued', 'processing', 'completed'] as const satisfies readonly ImportStatus[];
+
 export const ACTIONS = ['merge', 'overwrite', 'delete'] as const;
 export type Action = (typeof ACTIONS)[number];
 export const DUPLICATE_HANDLINGS = ['ignore_all', 'use_first'] as const;
@@ -93,6 +96,12 @@ export interface ImportRecord {
   created_at: number;
   updated_at: number;
   upload_expires_at: number | null;
+  /** A revert: the import it takes back (issue 16, pipeline/revert-*.ts); null for an ordinary import. */
+  reverts: string | null;
+  /** A revert asked for with `force: true`: applied even over records changed since. */
+  revert_force: boolean;
+  /** The revert that took (or is taking) this import back; read from the revert's `reverts`. */
+  reverted_by: string | null;
 }
 
 export interface PhaseRecord {

@@ -15,6 +15,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { cancelRoutes } from './routes/cancel.js';
+import { revertRoutes } from './routes/revert.js';
 import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
 import { importRoutes } from './routes/imports.js';
@@ -98,6 +99,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
       requireApiKey(v1, deps.db);
       await v1.register(importRoutes(deps));
       await v1.register(cancelRoutes(deps));
+      await v1.register(revertRoutes(deps));
       await v1.register(reviewRoutes(deps));
       await v1.register(webhookRoutes(deps));
       await v1.register(resourceRoutes(deps));

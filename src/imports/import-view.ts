@@ -70,6 +70,8 @@ export const ImportView = z
     _upload_json_url: z.string().nullable(),
     _errors_csv_url: z.string().nullable(),
     _errors_json_url: z.string().nullable(),
+    reverts: z.string().nullable().describe('A revert: the import it takes back (POST /v1/imports/{id}/revert); null otherwise.'),
+    reverted_by: z.string().nullable().describe('The revert that took (or is taking) this import back; null when none. A revert that failed does not count.'),
   })
   .meta({ id: 'Import' });
 
@@ -118,5 +120,7 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     _upload_json_url: urls._upload_json_url ?? null,
     _errors_csv_url: urls._errors_csv_url ?? null,
     _errors_json_url: urls._errors_json_url ?? null,
+    reverts: i.reverts,
+    reverted_by: i.reverted_by,
   };
 }

@@ -11,7 +11,7 @@ import { getResource } from '../resources/index.js';
 import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
 import { chunkRowsFor, finishPasses, runPasses, runWhole } from './chunked-phase.js';
 import type { PhaseDefinition, PhaseOutcome, RunDeps } from './phase.js';
-import { PHASES, type PhaseName } from './phase-list.js';
+import { phasesFor, type PhaseName } from './phase-list.js';
 
 export { fence, LostLease, Released } from '../lifecycle/fencing.js';
 
@@ -28,6 +28,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
   const { db } = deps;
   await fence(db, imp, 'check');
   const statuses = await phaseStatuses(db, imp.id);
+  const PHASES = phasesFor(imp);
   for (let position = 0; position < PHASES.length; position++) {
     const status = statuses[position];
     if (status === 'completed' || status === 'skipped') continue;
@@ -43,7 +44,7 @@ export async function runImport(deps: RunDeps, imp: ImportRecord): Promise<void>
 
 async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last: boolean): Promise<void> {
   const { db, config } = deps;
-  const phase: PhaseDefinition & { name: PhaseName } = PHASES[position]!;
+  const phase: PhaseDefinition & { name: PhaseName } = phasesFor(imp)[position]!;
   const name = phase.name;
   if (phase.commits === 'batches') return phase.run(deps, imp);
 
@@ -81,7 +82,7 @@ async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last
  * phases after prevalidation (preparsing) in the request that creates it (imports/create-import.ts).
  */
 export async function runPhaseWithin(tx: Queryable, config: Readonly<Config>, imp: ImportRecord, position: number): Promise<void> {
-  const phase: PhaseDefinition & { name: PhaseName } = PHASES[position]!;
+  const phase: PhaseDefinition & { name: PhaseName } = phasesFor(imp)[position]!;
   if (phase.commits === 'batches') throw new Error(`phase ${position} reads its own rows; it cannot run inside a transaction`);
   const ctx = { tx, imp, def: getResource(imp.resource), config };
   await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));

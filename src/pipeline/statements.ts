@@ -13,6 +13,8 @@ import type { StatementParams } from './statement-params.js';
 import { transformingStatements } from './transforming.js';
 import { undoUpsertsSql } from '../staging/undo-processing.js';
 import { validationStatements } from './validation.js';
+import { revertResourceStatements } from './revert-apply.js';
+import { conflictsSql, deletionShareSql, stageRevertRowsSql, stagedChangesSql, type RevertParams } from './revert-changes.js';
 import { analyzeWorkingRowsSql, countLiveRowsInSql, countLiveRowsSql } from '../staging/working-rows.js';
 
 // Every statement the phases run for an import of one resource and action, in phase order,
@@ -64,6 +66,30 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
   return out;
 }
 
+/**
+ * The statements of a revert (revert-phases.ts) whose rows include records of `def`: the
+ * staging and the checks run once, the processing statements once per resource present.
+ * `npm run sql:print -- --revert --resource contact`.
+ */
+export function revertStatements(def: ResourceDefinition, p: RevertParams): NamedStatement[] {
+  const staged = stagedChangesSql(p);
+  return [
+    { phase: 'prevalidation', name: 'stageRevertRows', statement: stageRevertRowsSql(p) },
+    { phase: 'validation', name: 'conflicts', statement: conflictsSql(staged, p), when: 'not forced' },
+    { phase: 'validation', name: 'deletionShare', statement: deletionShareSql(staged, def.table, p), when: 'allow_mass_delete is off' },
+    ...revertResourceStatements(def, p).map((s) => ({ phase: 'processing' as const, ...s })),
+  ];
+}
+
+/** Sample parameters of a revert, for printing and planning. */
+export function sampleRevertParams(): RevertParams {
+  return {
+    revertId: sql.param('imp_0000000000revert', 'revert import id'),
+    revertedId: sql.param('imp_0000000000sample', 'reverted import id'),
+    organizationId: sql.param('org_0000000000sample', 'organization id'),
+  };
+}
+
 /** Sample parameters with the right types, for printing and planning. */
 export function sampleParams(def: ResourceDefinition, action: Action): StatementParams {
   return {
@@ -78,7 +104,7 @@ export function sampleParams(def: ResourceDefinition, action: Action): Statement
 }
 
 /** The statements as text: each headed by phase and builder, followed by its parameters. */
-export function formatStatements(def: ResourceDefinition, action: Action, list: NamedStatement[], opts: StatementOptions): string {
+export function formatStatements(def: ResourceDefinition, action: Action | 'revert', list: NamedStatement[], opts: StatementOptions): string {
   const lines = [`-- ${def.name} ${action}${opts.ranged ? ' (one range of a larger file, as on PGlite)' : ''}: ${list.length} statements`, ''];
   list.forEach((s, n) => {
     const { text, values, labels } = s.statement.compile();

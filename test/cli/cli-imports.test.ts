@@ -121,6 +121,28 @@ describe('imports through the CLI', () => {
     expect(watch.status).toBe(0);
   });
 
+  it('imports revert: refused with the reason (mass delete), then --allow-mass-delete --wait takes the import back; a second revert says which one did', async () => {
+    const refused = await runCli(['imports', 'revert', importId], env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('409 mass_delete_refused');
+    const res = await runCli(['imports', 'revert', importId, '--allow-mass-delete', '--wait'], env);
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    const revertId = new RegExp(`import (imp_\\w+) reverts ${importId}`).exec(res.stdout)![1]!;
+    expect(res.stdout).toContain('completed');
+    expect((await runCli(['imports', 'get', revertId], env)).stdout).toContain(`reverts ${importId}`);
+    expect((await runCli(['imports', 'get', importId], env)).stdout).toContain(`reverted by ${revertId}`);
+    const rec = await runCli(['records', 'list', 'contact', '--external-id', 'C1', '--json'], env);
+    expect(JSON.parse(rec.stdout)).toEqual([]);
+    const again = await runCli(['imports', 'revert', importId, '--json'], env);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain('already_reverted');
+    expect(again.stderr).toContain(revertId);
+    // The revert is an import of its own, and revertable: the contacts come back.
+    const back = await runCli(['imports', 'revert', revertId, '--wait', '--json'], env);
+    expect(back.status, back.stdout + back.stderr).toBe(0);
+    expect(JSON.parse((await runCli(['records', 'list', 'contact', '--external-id', 'C1', '--json'], env)).stdout)).toHaveLength(1);
+  });
+
   it('Ctrl-C while watching stops watching and leaves the import alone', async () => {
     const created = await fetch(`http://127.0.0.1:${port}/v1/imports`, {
       method: 'POST',
