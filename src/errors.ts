@@ -18,6 +18,11 @@ export const API_ERRORS = {
   invalid_state: { status: 409, type: 'invalid_request_error', message: 'The import is not in a state that allows this.' },
   idempotency_key_in_use: { status: 409, type: 'idempotency_error', message: 'A request with this Idempotency-Key is still being processed. Retry shortly.' },
   upload_already_received: { status: 409, type: 'invalid_request_error', message: 'A file was already uploaded for this import.' },
+  unreadable_file: {
+    status: 422,
+    type: 'invalid_request_error',
+    message: 'The uploaded file cannot be read as CSV, XLSX, JSON or NDJSON. Cancel this import and upload a readable file to a new one.',
+  },
   idempotency_key_reused: {
     status: 422,
     type: 'idempotency_error',

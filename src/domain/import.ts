@@ -85,6 +85,8 @@ export interface ImportRecord {
   expected_checksum: string | null;
   save_upload: boolean;
   allow_mass_delete: boolean;
+  /** Created with `review: true`: after its upload it waits `requested` for POST …/start. */
+  review: boolean;
   file_key: string | null;
   file_format: string | null;
   attempt: number;

@@ -21,6 +21,7 @@ import {
   type SourceRow,
 } from './row-source.js';
 import { SNIFF_BYTES, sniffFormat } from './sniff-format.js';
+import type { TextEncodingName } from './text-encoding.js';
 
 export type { FileFormat, OpenedRowSource, ReadLimits, RowSource, SourceRow } from './row-source.js';
 
@@ -45,7 +46,8 @@ export async function openRows(input: NodeJS.ReadableStream | Buffer, limits: Re
         opened = await openCsv(source, sniffed.encoding, sniffed.prefixText, effective.maxRecordChars, effective);
         break;
     }
-    return owningRowSource(sniffed.format, withoutBookkeeping(opened), source);
+    const encoding = sniffed.format === 'xlsx' ? null : sniffed.encoding;
+    return owningRowSource(sniffed.format, encoding, withoutBookkeeping(opened), source);
   } catch (err) {
     await source.close();
     throw err;
@@ -74,7 +76,7 @@ function withoutBookkeeping(opened: OpenedRows): OpenedRows {
   return { ...opened, headers: opened.headers.filter((h) => !isBookkeepingHeader(h)), rows: rows() };
 }
 
-function owningRowSource(format: FileFormat, opened: OpenedRows, source: ByteSource): OpenedRowSource {
+function owningRowSource(format: FileFormat, encoding: TextEncodingName | null, opened: OpenedRows, source: ByteSource): OpenedRowSource {
   let closing: Promise<void> | undefined;
   // The input goes first: stopping it also unblocks a read in flight, so the rows generator
   // can then finish (return() would otherwise wait behind that read).
@@ -99,6 +101,8 @@ function owningRowSource(format: FileFormat, opened: OpenedRows, source: ByteSou
   let taken = false;
   return {
     format,
+    encoding,
+    delimiter: opened.delimiter ?? null,
     headers: opened.headers,
     rows: {
       [Symbol.asyncIterator]() {

@@ -1,6 +1,9 @@
 // The shape every reader produces, whatever the file format. Kept apart from open-rows.ts so
 // the readers can share it without importing the dispatcher that imports them.
 
+import type { CsvDelimiter } from './csv/csv-dialect.js';
+import type { TextEncodingName } from './text-encoding.js';
+
 export type FileFormat = 'csv' | 'xlsx' | 'json' | 'ndjson';
 
 /**
@@ -30,6 +33,10 @@ export interface RowSource {
 
 /** What `openRows` returns: a RowSource that also owns resources (the input stream, temp files). */
 export interface OpenedRowSource extends RowSource {
+  /** The text encoding the file was read in (CSV, JSON, NDJSON); null for XLSX. */
+  encoding: TextEncodingName | null;
+  /** The CSV delimiter detected; null for the other formats. */
+  delimiter: CsvDelimiter | null;
   /**
    * Releases the input and any temp file. Iterating `rows` to the end, or leaving the loop
    * early (break/throw), already does this; call it when `rows` may never be iterated at all.
@@ -44,6 +51,8 @@ export interface OpenedRows {
   rows: AsyncGenerator<SourceRow>;
   /** Releases what the reader holds besides the input (e.g. a temp file). */
   dispose?: () => Promise<void>;
+  /** CSV: the delimiter the reader detected. */
+  delimiter?: CsvDelimiter;
 }
 
 export interface ReadLimits {

@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.js';
 import { downloadRoutes, uploadRoutes } from './routes/files.js';
 import { importRoutes } from './routes/imports.js';
 import { resourceRoutes } from './routes/resources.js';
+import { reviewRoutes } from './routes/review.js';
 import { isAppRoute, registerWebApp, sendApp } from './web-app.js';
 
 // Builds the HTTP server and never listens: main.ts listens, tests inject requests.
@@ -101,6 +102,7 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
       requireApiKey(v1, deps.db);
       await v1.register(importRoutes(deps));
       await v1.register(cancelRoutes(deps));
+      await v1.register(reviewRoutes(deps));
       await v1.register(webhookRoutes(deps));
       await v1.register(resourceRoutes(deps));
       await v1.register(eventRoutes(deps));

@@ -58,7 +58,7 @@ const STATUS_DESCRIPTIONS: Record<string, string> = {
   '404': 'No such import in this organization (or its file is gone after the retention period).',
   '409': 'The import is not in a state that allows this (final, or its file was already received).',
   '413': 'Too large: a sync import past SYNC_MAX_ROWS / SYNC_MAX_BYTES (use upload_mode async), or a file past UPLOAD_MAX_BYTES.',
-  '422': 'The Idempotency-Key was already used with another request body.',
+  '422': 'The Idempotency-Key was already used with another request body, or (preview, start) the stored file cannot be read.',
   '429': 'Rate limited (RATE_LIMIT_PER_MINUTE per API key); retry after the seconds in Retry-After.',
   '5XX': 'Internal error or service unavailable; retry the request.',
 };

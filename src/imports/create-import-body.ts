@@ -29,6 +29,10 @@ export const CreateImportBody = z
       .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lower-case hex digits')
       .optional(),
     allow_mass_delete: z.boolean().default(false),
+    review: z
+      .boolean()
+      .default(false)
+      .describe('Async only: after the upload the import stays `requested` (no phase runs) so its mapping can be checked with GET /v1/imports/{id}/preview; POST /v1/imports/{id}/start runs it.'),
     data: z
       .union([z.array(z.unknown()), z.string()])
       .optional()

@@ -7,6 +7,7 @@ import { batchRowsFor } from '../pipeline/chunked-phase.js';
 import { completePrevalidation, createPrevalidator } from '../pipeline/prevalidation.js';
 import { phaseRows } from '../pipeline/phase-list.js';
 import { runPhaseWithin } from '../pipeline/run-import.js';
+import { noValidRowsFailure } from '../pipeline/no-valid-rows.js';
 import { getResource } from '../resources/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { ResourceDefinition } from '../resources/resource.js';
@@ -57,6 +58,13 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
       { field: 'data', message: 'not allowed for async imports' },
     ]);
   }
+  if (body.review && body.upload_mode === 'sync') {
+    throw new AppError(
+      'invalid_request',
+      'review is only for upload_mode "async": a sync import runs its first phases in the request. Create it with upload_mode "async" and review: true, PUT the file, then GET /v1/imports/{id}/preview and POST /v1/imports/{id}/start.',
+      [{ field: 'review', message: 'only allowed with upload_mode "async"' }],
+    );
+  }
   if (body.location_id) await assertLocationExists(deps.db, actor.organizationId, body.location_id);
 
   const base: NewImport = {
@@ -77,6 +85,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
     save_upload: body.save_upload,
     allow_mass_delete: body.allow_mass_delete,
     upload_expires_at: null,
+    review: body.review,
   };
   if (body.upload_mode === 'async') {
     // Waits in `requested` for its file; the signed _upload_url expires with the upload window.
@@ -133,7 +142,7 @@ async function stageSync(tx: Queryable, deps: CreateDeps, def: ResourceDefinitio
   const total = input.rows.length;
   await completePrevalidation(tx, base.id, { total, error: invalid, mapper, headers: input.headers, format: input.format });
   if (total - invalid === 0) {
-    const failure = new ImportFailure('no_valid_rows', total === 0 ? 'the data has no rows' : `all ${total} rows are invalid; see the row errors`);
+    const failure = total === 0 ? new ImportFailure('no_valid_rows', 'the data has no rows') : await noValidRowsFailure(tx, base.id, `all ${total} rows are invalid`);
     await endImport(tx, base.id, { status: 'failed', failure }, { storage: deps.storage, rows: 'here' });
     return false;
   }

@@ -35,7 +35,8 @@ const INCLUDES: [keyof IncludeFlags, keyof ImportUrls, DownloadFile][] = [
 
 /** `baseUrl`: PUBLIC_URL, else the origin the request came to. */
 export function uploadUrlOf(signer: UrlSigner, baseUrl: string, imp: ImportRecord): string | null {
-  if (imp.status !== 'requested' || imp.upload_expires_at === null) return null;
+  // A review import that has its file waits for start, not for a file: no upload URL then.
+  if (imp.status !== 'requested' || imp.upload_expires_at === null || imp.file_key !== null) return null;
   return signUrl(baseUrl, { method: 'PUT', path: uploadPath(imp.id), importId: imp.id, expiresAt: imp.upload_expires_at }, signer.keys);
 }
 

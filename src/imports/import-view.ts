@@ -61,6 +61,10 @@ export const ImportView = z
     created_at: z.number().int(),
     updated_at: z.number().int(),
     checksum: z.string().nullable(),
+    review: z.boolean().describe('Created with `review: true`: after its upload it stays `requested` until POST /v1/imports/{id}/start.'),
+    awaiting_start: z
+      .boolean()
+      .describe('True exactly when this is a review import whose file has been received and stored and which has not been started yet (GET …/preview, then POST …/start).'),
     _upload_url: z.string().nullable(),
     _upload_csv_url: z.string().nullable(),
     _upload_json_url: z.string().nullable(),
@@ -77,6 +81,11 @@ export interface ImportUrls {
   _upload_json_url?: string | null;
   _errors_csv_url?: string | null;
   _errors_json_url?: string | null;
+}
+
+/** A review import whose file is stored and which nobody has started yet. */
+export function isAwaitingStart(i: Pick<ImportRecord, 'review' | 'status' | 'file_key'>): boolean {
+  return i.review && i.status === 'requested' && i.file_key !== null;
 }
 
 export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: ImportUrls = {}): ImportView {
@@ -102,6 +111,8 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     created_at: i.created_at,
     updated_at: i.updated_at,
     checksum: i.checksum,
+    review: i.review,
+    awaiting_start: isAwaitingStart(i),
     _upload_url: urls._upload_url ?? null,
     _upload_csv_url: urls._upload_csv_url ?? null,
     _upload_json_url: urls._upload_json_url ?? null,

@@ -62,3 +62,15 @@ export async function recordFiles(tx: Queryable, importId: string, files: { uplo
 export async function recordFilesPurged(tx: Queryable, importId: string): Promise<void> {
   await tx.query('UPDATE imports SET has_upload_file = false, has_errors_file = false, files_purged_at = now() WHERE id = $1', [importId]);
 }
+
+/** The file's headers that the mapping prevalidation applied left unused (in file order). */
+export async function unmappedHeaders(tx: Queryable, importId: string): Promise<string[]> {
+  const res = await tx.query<{ file_headers: string[] | null; column_mapping: Record<string, string> | null }>(
+    'SELECT file_headers, column_mapping FROM imports WHERE id = $1',
+    [importId],
+  );
+  const row = res.rows[0];
+  if (!row?.file_headers) return [];
+  const used = new Set(Object.values(row.column_mapping ?? {}));
+  return row.file_headers.filter((h) => !used.has(h));
+}

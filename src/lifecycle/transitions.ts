@@ -32,6 +32,8 @@ export interface NewImport {
   save_upload: boolean;
   allow_mass_delete: boolean;
   upload_expires_at: Date | null;
+  /** Wait for POST …/start after the upload instead of queueing (async only). */
+  review?: boolean;
   /** Where its file is when it arrived with the request (an inline XLSX, read by the worker). */
   file_key?: string | null;
 }
@@ -41,14 +43,14 @@ export async function insertImport(tx: Queryable, i: NewImport, phases: readonly
   await tx.query(
     `INSERT INTO imports (id, organization_id, resource, upload_mode, action, status, duplicate_handling, name,
        location_id, created_by, updated_by, column_mapping, stats, checksum, expected_checksum, save_upload,
-       allow_mass_delete, upload_expires_at, file_key, queued_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17, $18,
+       allow_mass_delete, upload_expires_at, file_key, review, queued_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17, $18, $19,
        CASE WHEN $6 = 'queued' THEN now() END)`,
     [
       i.id, i.organization_id, i.resource, i.upload_mode, i.action, i.status, i.duplicate_handling, i.name,
       i.location_id, i.created_by, i.column_mapping ? JSON.stringify(i.column_mapping) : null,
       JSON.stringify(i.stats), i.checksum, i.expected_checksum, i.save_upload, i.allow_mass_delete,
-      i.upload_expires_at, i.file_key ?? null,
+      i.upload_expires_at, i.file_key ?? null, i.review ?? false,
     ],
   );
   await tx.query(
@@ -63,11 +65,61 @@ export async function insertImport(tx: Queryable, i: NewImport, phases: readonly
 export async function queueUpload(tx: Queryable, importId: string, checksum: string, fileKey: string): Promise<{ expected_checksum: string | null } | null> {
   const res = await tx.query<{ expected_checksum: string | null }>(
     `UPDATE imports SET status = 'queued', checksum = $2, file_key = $3, queued_at = now(), updated_at = now()
-     WHERE id = $1 AND status = 'requested'
+     WHERE id = $1 AND status = 'requested' AND file_key IS NULL AND NOT review
      RETURNING expected_checksum`,
     [importId, checksum, fileKey],
   );
   return res.rows[0] ?? null;
+}
+
+/**
+ * requested → requested, awaiting start: the file of a review import arrived and is stored; no
+ * phase runs until `startReviewed`. The window to start it restarts now (`windowSeconds`, the
+ * upload TTL): never started, it expires like an upload that never came (`dueForExpiry`).
+ * Same return as `queueUpload`.
+ */
+export async function holdUploadForReview(
+  tx: Queryable,
+  importId: string,
+  checksum: string,
+  fileKey: string,
+  windowSeconds: number,
+): Promise<{ expected_checksum: string | null } | null> {
+  const res = await tx.query<{ expected_checksum: string | null }>(
+    `UPDATE imports SET checksum = $2, file_key = $3, upload_expires_at = now() + make_interval(secs => $4), updated_at = now()
+     WHERE id = $1 AND status = 'requested' AND file_key IS NULL AND review
+     RETURNING expected_checksum`,
+    [importId, checksum, fileKey, windowSeconds],
+  );
+  return res.rows[0] ?? null;
+}
+
+/** What POST …/start may change before the phases run; absent = keep what the import has. */
+export interface StartChoices {
+  column_mapping?: Record<string, string>;
+  duplicate_handling?: string;
+  allow_mass_delete?: boolean;
+}
+
+/**
+ * requested (a review import with its file, within its window) → queued, with the choices made
+ * after looking at the preview. False when it was not awaiting start (never a review import,
+ * no file yet, started already, ended, or its window closed).
+ */
+export async function startReviewed(tx: Queryable, importId: string, organizationId: string, by: string, c: StartChoices): Promise<boolean> {
+  const res = await tx.query(
+    `UPDATE imports SET status = 'queued', queued_at = now(), updated_at = now(), updated_by = $3,
+       column_mapping = coalesce($4::jsonb, column_mapping),
+       duplicate_handling = coalesce($5, duplicate_handling),
+       allow_mass_delete = coalesce($6, allow_mass_delete)
+     WHERE id = $1 AND organization_id = $2 AND status = 'requested' AND review AND file_key IS NOT NULL
+       AND upload_expires_at > now()`,
+    [
+      importId, organizationId, by, c.column_mapping ? JSON.stringify(c.column_mapping) : null,
+      c.duplicate_handling ?? null, c.allow_mass_delete ?? null,
+    ],
+  );
+  return res.rowCount > 0;
 }
 
 /**
@@ -176,15 +228,16 @@ export async function dueForTimeOut(tx: Queryable, maxSeconds: number): Promise<
 /**
  * requested past its upload window: the ids, locked, for end-import to end `expired`. SKIP
  * LOCKED: a PUT finishing at this very moment holds the row; it wins or we do, never both (its
- * `queueUpload` requires status = 'requested').
+ * `queueUpload` requires status = 'requested'). The same for a review import whose file came
+ * but which was never started (`reviewed`: true): `startReviewed` also requires `requested`.
  */
-export async function dueForExpiry(tx: Queryable, limit: number): Promise<string[]> {
-  const res = await tx.query<{ id: string }>(
-    `SELECT id FROM imports WHERE status = 'requested' AND upload_expires_at <= now()
+export async function dueForExpiry(tx: Queryable, limit: number): Promise<{ id: string; reviewed: boolean }[]> {
+  const res = await tx.query<{ id: string; reviewed: boolean }>(
+    `SELECT id, file_key IS NOT NULL AS reviewed FROM imports WHERE status = 'requested' AND upload_expires_at <= now()
      ORDER BY upload_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );
-  return res.rows.map((r) => r.id);
+  return res.rows;
 }
 
 /**

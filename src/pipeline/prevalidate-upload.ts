@@ -8,6 +8,7 @@ import { getResource } from '../resources/index.js';
 import { StorageNotFound, type Storage } from '../storage/storage.js';
 import { completePrevalidation, createPrevalidator, type PreparedBatch, type Prevalidator } from './prevalidation.js';
 import { batchRowsFor } from './chunked-phase.js';
+import { noValidRowsFailure } from './no-valid-rows.js';
 import { fence } from '../lifecycle/fencing.js';
 import { analyzeWorkingRows } from '../staging/working-rows.js';
 import type { RunDeps } from './phase.js';
@@ -103,9 +104,8 @@ export async function prevalidateUpload(deps: PrevalidateDeps, imp: ImportRecord
   // The rows now live in import_rows (raw, as uploaded), which the downloads are written from;
   // the uploaded bytes are not needed any more, whatever save_upload says.
   await storage.delete(imp.file_key);
-  if (processed - error === 0) {
-    throw new ImportFailure('no_valid_rows', processed === 0 ? 'the file has no data rows' : `all ${processed} rows are invalid; see the row errors`);
-  }
+  if (processed === 0) throw new ImportFailure('no_valid_rows', 'the file has no data rows');
+  if (processed - error === 0) throw await noValidRowsFailure(db, imp.id, `all ${processed} rows are invalid`);
 }
 
 async function resumePoint(tx: Queryable, importId: string): Promise<Resume> {

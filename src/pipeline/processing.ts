@@ -1,4 +1,4 @@
-import { ImportFailure } from '../errors.js';
+import { noValidRowsFailure } from './no-valid-rows.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { recordScopeCount } from './overwrite-scope.js';
 import { processDeletes } from './process-deletes.js';
@@ -25,7 +25,7 @@ async function processRange(ctx: ChunkContext): Promise<RangeOutcome> {
   if (from === 1) {
     // SPEC §5: an import none of whose rows survived the checks fails (an overwrite of nothing
     // must not go on to delete everything).
-    if ((await countLiveRows(tx, imp.id)) === 0) throw new ImportFailure('no_valid_rows', 'no row passed every check; see the row errors');
+    if ((await countLiveRows(tx, imp.id)) === 0) throw await noValidRowsFailure(tx, imp.id, 'no row passed every check');
     if (imp.action === 'overwrite') await recordScopeCount(tx, def, statementParams(imp));
   }
   return imp.action === 'delete' ? processDeletes(ctx) : processUpserts(ctx);

@@ -43,31 +43,40 @@ export function checkGivenMapping(def: ResourceDefinition, mapping: Record<strin
   }
 }
 
+/**
+ * How a header came to map to its field: `exact` (it is the field's name), `normalised` (the
+ * name up to case, spaces and punctuation), `synonym` (a known alias, "Mobile" → phone),
+ * `given` (the import's column_mapping says so).
+ */
+export type MatchKind = 'exact' | 'normalised' | 'synonym' | 'given';
+
 /** Maps headers to fields for one import; extends itself when JSON rows bring new keys. */
 export class ColumnMapper {
   private readonly byHeader = new Map<string, string | null>();
+  private readonly kinds = new Map<string, MatchKind>(); // header → how it matched (mapped headers only)
   private readonly claimed = new Map<string, string>(); // field → header
   private readonly explicit: boolean;
   private readonly exact = new Map<string, string>();
-  private readonly loose = new Map<string, string>();
+  private readonly loose = new Map<string, { field: string; kind: 'normalised' | 'synonym' }>();
 
   constructor(def: ResourceDefinition, given: Record<string, string> | null) {
     this.explicit = given !== null && Object.keys(given).length > 0;
     if (this.explicit && given) {
       for (const [field, header] of Object.entries(given)) {
         this.byHeader.set(header.trim(), field);
+        this.kinds.set(header.trim(), 'given');
         this.claimed.set(field, header.trim());
       }
       return;
     }
     for (const f of fieldNames(def)) {
       this.exact.set(f, f);
-      this.loose.set(normaliseHeader(f), f);
+      this.loose.set(normaliseHeader(f), { field: f, kind: 'normalised' });
     }
     for (const [f, spec] of Object.entries(def.fields)) {
       for (const s of spec.synonyms ?? []) {
         const k = normaliseHeader(s);
-        if (!this.loose.has(k)) this.loose.set(k, f);
+        if (!this.loose.has(k)) this.loose.set(k, { field: f, kind: 'synonym' });
       }
     }
   }
@@ -102,11 +111,21 @@ export class ColumnMapper {
       this.byHeader.set(h, null);
       return null;
     }
-    const candidate = this.exact.get(h) ?? this.loose.get(normaliseHeader(h)) ?? null;
-    const field = candidate && !this.claimed.has(candidate) ? candidate : null;
-    if (field) this.claimed.set(field, h);
+    const exact = this.exact.get(h);
+    const candidate = exact !== undefined ? { field: exact, kind: 'exact' as const } : (this.loose.get(normaliseHeader(h)) ?? null);
+    const field = candidate && !this.claimed.has(candidate.field) ? candidate.field : null;
+    if (field && candidate) {
+      this.claimed.set(field, h);
+      this.kinds.set(h, candidate.kind);
+    }
     this.byHeader.set(h, field);
     return field;
+  }
+
+  /** How `header` matched its field (after `fieldOf` saw it); null when it maps to nothing. */
+  matchOf(header: string): MatchKind | null {
+    const h = header.trim();
+    return this.byHeader.get(h) ? (this.kinds.get(h) ?? null) : null;
   }
 
   /** The mapping applied so far, as stored on the import: { field: header }. */

@@ -63,7 +63,16 @@ const cellString = z.union([z.string(), z.number(), z.bigint()]).transform((v, c
   return z.NEVER;
 });
 
-export function text(description: string, o: { max?: number; synonyms?: string[] } = {}): FieldSpec {
+/**
+ * Headers that mean a phone number in the exports people bring (CRMs, phone books, HR tools):
+ * "Mobile Phone Number", "Cell", "Tel." …; compared after normaliseHeader.
+ */
+export const PHONE_SYNONYMS = [
+  'phone number', 'phone no', 'telephone', 'telephone number', 'tel', 'mobile', 'mobile phone', 'mobile number',
+  'mobile phone number', 'mobile no', 'cell', 'cell phone', 'cellphone', 'cell number', 'cell phone number',
+] as const;
+
+export function text(description: string, o: { max?: number; synonyms?: readonly string[] } = {}): FieldSpec {
   const max = o.max ?? 1000;
   return {
     schema: nullable(cellString.pipe(z.string().min(1, 'must not be blank').max(max))),

@@ -1,4 +1,4 @@
-import { codeOf, email, text } from './fields.js';
+import { codeOf, email, PHONE_SYNONYMS, text } from './fields.js';
 import { COUNTRY_CODES, TIME_ZONES } from './reference-data.js';
 import type { ResourceDefinition } from './resource.js';
 
@@ -12,7 +12,7 @@ export const location: ResourceDefinition = {
     name: text('Display name.', { max: 255, synonyms: ['location name', 'location'] }),
     code: text('Short code, e.g. a warehouse code.', { max: 64, synonyms: ['location code', 'site code'] }),
     email: email('Contact email of the location.'),
-    phone: text('Phone number.', { max: 64, synonyms: ['phone number', 'telephone', 'tel'] }),
+    phone: text('Phone number.', { max: 64, synonyms: PHONE_SYNONYMS }),
     address_line1: text('First address line.', { max: 255, synonyms: ['address', 'address 1', 'street', 'street address', 'address line 1'] }),
     address_line2: text('Second address line.', { max: 255, synonyms: ['address 2', 'address line 2', 'suite'] }),
     city: text('City.', { max: 128, synonyms: ['town'] }),

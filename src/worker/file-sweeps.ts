@@ -7,7 +7,8 @@ import { dueForExpiry, FINAL_STATUS_SQL } from '../lifecycle/transitions.js';
 import type { Storage } from '../storage/storage.js';
 
 // Periodic sweeps over files (run by every worker loop; safe to run from several at once):
-//  - an import still `requested` when its upload window closes becomes `expired` (SPEC §5);
+//  - an import still `requested` when its upload window closes becomes `expired` (SPEC §5), and
+//    so does a review import whose file came but which nobody started within the window after;
 //  - RETENTION_DAYS after an import finished, its files are deleted and has_upload_file /
 //    has_errors_file turn false (a download URL minted before then answers 404).
 
@@ -19,7 +20,12 @@ export async function expireUploads(db: Db, storage: Storage): Promise<number> {
   for (;;) {
     const n = await db.transaction(async (tx) => {
       const due = await dueForExpiry(tx, BATCH);
-      for (const id of due) await endImport(tx, id, { status: 'expired', failure: new ImportFailure('expired') }, { storage, rows: 'here' });
+      for (const { id, reviewed } of due) {
+        const failure = reviewed
+          ? new ImportFailure('expired', 'the file was uploaded for review but the import was never started (POST /v1/imports/{id}/start) before its window closed')
+          : new ImportFailure('expired');
+        await endImport(tx, id, { status: 'expired', failure }, { storage, rows: 'here' });
+      }
       return due.length;
     });
     total += n;

@@ -22,7 +22,8 @@ export async function openCsv(
   let headerIndex = 0;
   const describe = (i: number): string => (headerIndex > 0 ? `Row ${i - headerIndex}` : 'The header row');
   const decoded: DecodeReport = { replaced: false };
-  const records = csvRecords(decodeText(source.chunks(), encoding, decoded), detectDialect(prefixText), maxRecordChars, describe);
+  const dialect = detectDialect(prefixText);
+  const records = csvRecords(decodeText(source.chunks(), encoding, decoded), dialect, maxRecordChars, describe);
 
   let header: CsvRecord | undefined;
   for (;;) {
@@ -67,5 +68,5 @@ export async function openCsv(
       await records.return(undefined);
     }
   }
-  return { headers, rows: rows() };
+  return { headers, rows: rows(), delimiter: dialect.delimiter };
 }
