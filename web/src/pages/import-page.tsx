@@ -36,6 +36,7 @@ export function ImportPage({ id }: { id: string }) {
   const imp = polled.data;
   const [cancelError, setCancelError] = useState<Error | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [downloadError, setDownloadError] = useState<Error | null>(null);
 
   if (!imp) return <main className="container">{polled.error ? <ErrorNote error={polled.error} /> : <Loading what="the import" />}</main>;
 
@@ -91,7 +92,7 @@ export function ImportPage({ id }: { id: string }) {
                   {p.status}
                   {p.total > 0 || p.processed > 0 ? ` · ${p.processed.toLocaleString()} / ${p.total.toLocaleString()}` : ''}
                   {p.success > 0 ? ` · ${p.success.toLocaleString()} ok` : ''}
-                  {p.error > 0 ? ` · ${p.error.toLocaleString()} errors` : ''}
+                  {p.error > 0 ? ` · ${p.error.toLocaleString()} ${p.error === 1 ? 'error' : 'errors'}` : ''}
                 </small>
               </div>
               <PhaseProgress phase={p} label={`Phase ${i + 1}, ${p.name}: ${p.status}`} />
@@ -101,7 +102,7 @@ export function ImportPage({ id }: { id: string }) {
       </section>
 
       <section aria-labelledby="stats-title">
-        <h2 id="stats-title">Rows</h2>
+        <h2 id="stats-title">Results</h2>
         <dl className="stats">
           {STAT_LABELS.filter(([k]) => k !== 'unprocessed' || (imp.stats.unprocessed ?? 0) > 0).map(([k, label]) => (
             <div key={k} className={k === 'errors' && imp.stats.errors > 0 ? 'has-errors' : undefined}>
@@ -115,10 +116,10 @@ export function ImportPage({ id }: { id: string }) {
       <section aria-labelledby="files-title">
         <h2 id="files-title">Files</h2>
         <div className="downloads" role="group" aria-label="Downloads">
-          <Download url={imp._upload_csv_url} label="Uploaded file as CSV" />
-          <Download url={imp._upload_json_url} label="Uploaded file as JSON" />
-          <Download url={imp._errors_csv_url} label="Errors CSV" />
-          <Download url={imp._errors_json_url} label="Errors JSON" />
+          <Download importId={imp.id} available={imp.has_upload_file} file="include_upload_csv" label="Uploaded file as CSV" onError={setDownloadError} />
+          <Download importId={imp.id} available={imp.has_upload_file} file="include_upload_json" label="Uploaded file as JSON" onError={setDownloadError} />
+          <Download importId={imp.id} available={imp.has_errors_file} file="include_errors_csv" label="Errors CSV" onError={setDownloadError} />
+          <Download importId={imp.id} available={imp.has_errors_file} file="include_errors_json" label="Errors JSON" onError={setDownloadError} />
           {!final && (
             <button type="button" className="contrast outline" onClick={() => void cancel()} disabled={cancelling} aria-busy={cancelling}>
               Cancel import
@@ -126,7 +127,7 @@ export function ImportPage({ id }: { id: string }) {
           )}
         </div>
         {!imp.has_errors_file && !imp.has_upload_file && <small className="muted">Files appear here once the import has read its rows.</small>}
-        <ErrorNote error={cancelError} />
+        <ErrorNote error={cancelError ?? downloadError} />
       </section>
 
       <RowErrors importId={imp.id} version={version} total={imp.stats.errors} />
@@ -135,18 +136,50 @@ export function ImportPage({ id }: { id: string }) {
   );
 }
 
-function Download({ url, label }: { url: string | null; label: string }) {
-  if (!url) {
-    return (
-      <button type="button" className="secondary outline" disabled title="Not available for this import (yet)">
-        {label}
-      </button>
-    );
-  }
+type DownloadFlag = 'include_upload_csv' | 'include_upload_json' | 'include_errors_csv' | 'include_errors_json';
+const URL_OF: Record<DownloadFlag, '_upload_csv_url' | '_upload_json_url' | '_errors_csv_url' | '_errors_json_url'> = {
+  include_upload_csv: '_upload_csv_url',
+  include_upload_json: '_upload_json_url',
+  include_errors_csv: '_errors_csv_url',
+  include_errors_json: '_errors_json_url',
+};
+
+/**
+ * Download URLs are signed and expire, so each click asks the API for a fresh one (include_…)
+ * rather than keeping one from the last poll; the polls stay cheap (no signing, no presigning).
+ */
+function Download({ importId, available, file, label, onError }: { importId: string; available: boolean; file: DownloadFlag; label: string; onError: (e: Error | null) => void }) {
+  const [busy, setBusy] = useState(false);
+  const click = async () => {
+    setBusy(true);
+    onError(null);
+    try {
+      const imp = await ok(api.GET('/v1/imports/{id}', { params: { path: { id: importId }, query: { [file]: true } } }));
+      const url = imp[URL_OF[file]];
+      if (!url) throw new Error(`${label} is not available for this import.`);
+      const a = document.createElement('a');
+      a.href = sameOriginUrl(url);
+      a.download = '';
+      document.body.append(a);
+      a.click();
+      a.remove();
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <a role="button" className="secondary" href={sameOriginUrl(url)} download>
+    <button
+      type="button"
+      className={available ? 'secondary' : 'secondary outline'}
+      disabled={!available || busy}
+      aria-busy={busy}
+      title={available ? undefined : 'Not available for this import (yet)'}
+      onClick={() => void click()}
+    >
       {label}
-    </a>
+    </button>
   );
 }
 
