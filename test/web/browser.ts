@@ -69,7 +69,8 @@ export async function dropFile(page: Page, selector: string, name: string, bytes
       const bin = atob(b64);
       const arr = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) arr[i] = bin.charCodeAt(i);
-      const dt = new DataTransfer();
+      // Runs in the page (this tsconfig has no DOM types): the browser's DataTransfer.
+      const dt = new (globalThis as any).DataTransfer();
       dt.items.add(new File([arr], name, { type }));
       return dt;
     },
@@ -79,11 +80,11 @@ export async function dropFile(page: Page, selector: string, name: string, bytes
   await page.dispatchEvent(selector, 'drop', { dataTransfer });
 }
 
-/** Presses Tab until the focused element matches `test` (keyboard-only use). */
-export async function tabTo(page: Page, description: string, test: (el: Element) => boolean, maxTabs = 60): Promise<void> {
+/** Presses Tab until the focused element (`el` in the page) makes `test` true (keyboard-only use). */
+export async function tabTo(page: Page, description: string, test: string, maxTabs = 60): Promise<void> {
   for (let i = 0; i < maxTabs; i++) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(`(${test.toString()})(document.activeElement)`)) return;
+    if (await page.evaluate(`((el) => ${test})(document.activeElement)`)) return;
   }
   throw new Error(`Tab never reached ${description}`);
 }
@@ -94,6 +95,6 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join('.tmp', `${name}.png`), fullPage: true });
   if (process.env.UPDATE_SCREENSHOTS === '1') {
     fs.mkdirSync('docs/screenshots', { recursive: true });
-    await page.screenshot({ path: path.join('docs/screenshots', `${name}.png`), fullPage: false });
+    await page.screenshot({ path: path.join('docs/screenshots', `${name}.png`), fullPage: true });
   }
 }

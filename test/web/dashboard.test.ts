@@ -41,8 +41,8 @@ describe('the dashboard', () => {
     await signInWith(page, d.baseUrl, key);
     // The key is in this tab's session storage, never in a URL.
     expect(page.url()).not.toContain(key);
-    expect(await page.evaluate(() => Object.values(sessionStorage))).toContain(key);
-    expect(await page.evaluate(() => Object.values(localStorage))).not.toContain(key);
+    expect(await page.evaluate('Object.values(sessionStorage)')).toContain(key);
+    expect(await page.evaluate('Object.values(localStorage)')).not.toContain(key);
 
     await page.getByRole('link', { name: 'New import' }).first().click();
     await page.getByLabel('Resource').selectOption('contact');
@@ -128,7 +128,7 @@ describe('the dashboard', () => {
     // Sign out forgets the key.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
-    expect(await page.evaluate(() => Object.values(sessionStorage))).not.toContain(key);
+    expect(await page.evaluate('Object.values(sessionStorage)')).not.toContain(key);
     expect(consoleErrors).toEqual([]);
     await context.close();
   }, 240_000);
@@ -203,20 +203,20 @@ describe('the dashboard', () => {
     await page.keyboard.type(kbKey); // the key field has the focus
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/imports$/);
-    await tabTo(page, 'the New import link', (el) => el.textContent === 'New import' && el.tagName === 'A');
+    await tabTo(page, 'the New import link', "el.textContent === 'New import' && el.tagName === 'A'");
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/imports\/new$/);
-    await tabTo(page, 'the file input', (el) => el instanceof HTMLInputElement && el.type === 'file');
+    await tabTo(page, 'the file input', "el.tagName === 'INPUT' && el.type === 'file'");
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
     await chooser.setFiles(xlsxPath);
-    await tabTo(page, 'the upload button', (el) => el.textContent === 'Upload and review columns');
+    await tabTo(page, 'the upload button', "el.textContent === 'Upload and review columns'");
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/review$/, { timeout: 60_000 });
     await page.getByLabel('Handy').waitFor();
-    await tabTo(page, 'the Handy column picker', (el) => el.id !== '' && document.querySelector(`label[for="${el.id}"]`)?.textContent === 'Handy');
+    await tabTo(page, 'the Handy column picker', 'el.id !== "" && document.querySelector(`label[for="${el.id}"]`)?.textContent === "Handy"');
     await page.keyboard.type('phone'); // a focused select picks the option typed
     expect(await page.getByLabel('Handy').inputValue()).toBe('phone');
-    await tabTo(page, 'the Start button', (el) => el.textContent === 'Start import');
+    await tabTo(page, 'the Start button', "el.textContent === 'Start import'");
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/imports\/imp_[^/]+$/);
     expect(await waitForFinal(page)).toContain('completed');
@@ -233,7 +233,7 @@ describe('the dashboard', () => {
     await page.goto(importUrl);
     await expect.poll(() => statusText(page)).toContain('completed');
     // Nothing wider than the screen except inside the scrolling table boxes.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'import-page-phone');
     expect(consoleErrors).toEqual([]);

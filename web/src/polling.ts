@@ -41,6 +41,7 @@ export function usePolling<T>(load: () => Promise<T>, deps: readonly unknown[], 
       if (stopped || inFlight) return;
       clearTimeout(timer);
       inFlight = true;
+      const started = Date.now();
       let delay: number | null;
       try {
         const d = await loadRef.current();
@@ -60,7 +61,8 @@ export function usePolling<T>(load: () => Promise<T>, deps: readonly unknown[], 
         if (!stopped) setLoading(false);
       }
       lastDelay = delay;
-      if (delay !== null && !stopped) timer = setTimeout(() => void run(), document.hidden ? Math.max(delay, HIDDEN_MS) : delay);
+      // Delays count from the request's start, so a slow answer does not stretch the interval.
+      if (delay !== null && !stopped) timer = setTimeout(() => void run(), Math.max(0, (document.hidden ? Math.max(delay, HIDDEN_MS) : delay) - (Date.now() - started)));
     };
     tick.current = () => void run();
     const onVisible = () => {
@@ -80,10 +82,10 @@ export function usePolling<T>(load: () => Promise<T>, deps: readonly unknown[], 
 }
 
 /**
- * While something runs: every second, easing to every 2 s while nothing changes (the issue's
- * floor: a running import's page updates at least every 2 s).
+ * While something runs: every second, easing to every 1.5 s while nothing changes — so that with
+ * the answer's own time a running import's page still updates at least every 2 s.
  */
 export function runningDelay(changed: boolean, lastDelay: number | null): number {
   if (changed || lastDelay === null) return 1000;
-  return Math.min(2000, Math.round(lastDelay * 1.25));
+  return Math.min(1500, Math.round(lastDelay * 1.25));
 }
