@@ -99,11 +99,24 @@ describe('the dashboard', () => {
     expect(errorsCsv).toContain('Alan Turing');
     expect(errorsCsv).not.toContain('Ada Lovelace');
 
-    // The list shows it, newest first.
+    // The list, newest first, filtered by resource: two more imports made through the API.
+    const more = [
+      { resource: 'location', action: 'merge', upload_mode: 'sync', name: 'Warehouses', data: [{ external_id: 'L1', name: 'Berlin Hub' }, { external_id: 'L2', name: 'Hamburg Port' }] },
+      { resource: 'item', action: 'merge', upload_mode: 'sync', name: 'Catalogue', data: [{ external_id: 'I1', name: 'Laptop', sku: 'LAP-1' }, { external_id: 'I2' }] },
+    ];
+    for (const body of more) {
+      const res = await d.svc.call('POST', '/v1/imports', key, body);
+      expect(res.status).toBe(201);
+      await until(`the ${body.name} import`, async () => /completed|failed/.test((await d.svc.call('GET', `/v1/imports/${res.body.id}`, key)).body.status), 60_000, 100);
+    }
     await page.getByRole('link', { name: 'Imports', exact: true }).click();
-    await page.locator('.imports-table').waitFor();
-    expect(await page.locator('.imports-table tbody tr').first().innerText()).toContain('Staff from the HR export');
+    await expect.poll(() => page.locator('.imports-table tbody tr').count()).toBe(3);
+    expect(await page.locator('.imports-table tbody tr').first().innerText()).toContain('Catalogue');
+    expect(await page.locator('.imports-table tbody tr').last().innerText()).toContain('Staff from the HR export');
     await screenshot(page, 'imports-list');
+    await page.locator('.filters').getByLabel('Resource').selectOption('contact');
+    await expect.poll(() => page.locator('.imports-table tbody tr').count()).toBe(1);
+    expect(await page.locator('.imports-table').innerText()).toContain('Staff from the HR export');
 
     // The records, with the hand-mapped phone; lookup by a key.
     await page.getByRole('link', { name: 'Records' }).click();

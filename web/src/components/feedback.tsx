@@ -17,6 +17,7 @@ export function Loading({ what }: { what: string }) {
 
 /** Previous/next for cursor-paged lists. */
 export function Pager({ hasPrevious, hasNext, onPrevious, onNext, label }: { hasPrevious: boolean; hasNext: boolean; onPrevious: () => void; onNext: () => void; label: string }) {
+  if (!hasPrevious && !hasNext) return null;
   return (
     <nav aria-label={`${label} pages`} className="pager">
       <button type="button" className="secondary outline" disabled={!hasPrevious} onClick={onPrevious}>

@@ -88,7 +88,7 @@ export function RecordsPage({ resource }: { resource: ResourceName }) {
         </ul>
       </nav>
       {definition && <p className="muted">{definition.description}</p>}
-      <form className="filters" role="search" aria-label={`Look up ${resource} records`} onSubmit={search}>
+      <form className="filters" aria-label={`Look up ${resource} records`} onSubmit={search}>
         <label>
           Look up by
           <select value={by} onChange={(e) => setBy(e.target.value)}>

@@ -105,17 +105,17 @@ export function RowErrors({ importId, version, total }: { importId: string; vers
                 <tbody>
                   {page.data.map((e) => (
                     <tr key={`${e.row}-${e.code}-${e.field ?? ''}`}>
-                      <td className="num" title={`data row ${e.row}`}>
+                      <td className="num" title={`data row ${e.row}`} data-label="Line">
                         {e.line}
                       </td>
-                      <td>
+                      <td data-label="Code">
                         <code>{e.code}</code>
                         <br />
                         <small className="muted">{e.phase}</small>
                       </td>
-                      <td>{e.field ?? ''}</td>
-                      <td>{e.message}</td>
-                      <td>
+                      <td data-label="Field">{e.field ?? ''}</td>
+                      <td data-label="Message">{e.message}</td>
+                      <td data-label="Original values">
                         <OriginalValues data={e.data} />
                       </td>
                     </tr>
