@@ -62,4 +62,15 @@ async function main(): Promise<void> {
   process.stdout.write(`Dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 }
 
-await main();
+/** A production install (`npm ci --omit=dev`) has no Vite: it says so and serves the API alone. */
+function missingBuildTool(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'ERR_MODULE_NOT_FOUND' && /'(vite|openapi-typescript|@vitejs\/plugin-react)'/.test(e.message ?? '');
+}
+
+try {
+  await main();
+} catch (err) {
+  if (!missingBuildTool(err)) throw err;
+  process.stderr.write('The dashboard was not built: its build tools (devDependencies) are not installed. The API works without it; `npm install` and `npm run build:web` build it.\n');
+}

@@ -192,6 +192,7 @@ describe('the dashboard', () => {
     expect(text).toContain('Stopped by the mass-delete guard');
     expect(text).toContain('7 of 10');
     expect(text).toContain('Allow mass delete');
+    await screenshot(page, 'overwrite-refused');
     const records = await d.svc.call('GET', '/v1/resources/contact/records?limit=100', guardKey);
     expect(records.body.data).toHaveLength(10);
     expect(consoleErrors).toEqual([]);

@@ -92,8 +92,10 @@ export function ReviewImportPage({ id }: { id: string }) {
       <main className="container">
         <h1 tabIndex={-1}>Review {imp.name ?? imp.id}</h1>
         <p>
-          This import is not waiting for a review (status <StatusBadge imp={imp} />
-          ). <Link to={`/imports/${id}`}>Open the import</Link>.
+          {imp.status === 'requested' && imp.review
+            ? 'Its file has not arrived yet: the upload did not finish. Start a new import with the file.'
+            : 'This import is not waiting for a review any more.'}{' '}
+          Status: <StatusBadge imp={imp} /> · <Link to={`/imports/${id}`}>Open the import</Link>
         </p>
       </main>
     );
@@ -106,7 +108,13 @@ export function ReviewImportPage({ id }: { id: string }) {
       </p>
       <ErrorNote error={error} />
       {!preview ? (
-        !error && <Loading what="the file's preview" />
+        error ? (
+          <button type="button" className="secondary outline" onClick={() => void discard()} disabled={busy}>
+            Discard this import
+          </button>
+        ) : (
+          <Loading what="the file's preview" />
+        )
       ) : (
         <>
           <p>
