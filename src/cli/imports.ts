@@ -6,6 +6,7 @@ import { CliError, client, opts, positiveInt, userPath } from './command-context
 import { errorsCsv, follow, printErrors, printImport, type RowError } from './import-report.js';
 import { line, printJson, printTable, when } from './output.js';
 import { FINAL_STATUSES, uploadView, type ImportJson } from './progress.js';
+import { getPreview, mappingFlags, printPreview, reviewCommands } from './review.js';
 
 // `imports …`: a client of the HTTP API, like any other.
 
@@ -25,8 +26,9 @@ export function importCommands(program: Command): void {
     .option('--location-id <id>', 'location for rows that name none')
     .option('--name <name>', 'a name for the import')
     .option('--no-save-upload', 'do not keep the uploaded rows for download')
+    .option('--review', 'after the upload, show how the file maps (the import waits; run it with: imports start ID)')
     .option('--wait', 'follow the phases until the import ends; exit 0 only if it completed')
-    .action(async (file: string, o: { resource: string; action: string; duplicateHandling?: string; map: string[]; locationId?: string; name?: string; saveUpload: boolean; wait?: boolean }, cmd: Command) => {
+    .action(async (file: string, o: { resource: string; action: string; duplicateHandling?: string; map: string[]; locationId?: string; name?: string; saveUpload: boolean; review?: boolean; wait?: boolean }, cmd: Command) => {
       const g = opts(cmd);
       const api = client(cmd);
       let size: number;
@@ -38,12 +40,8 @@ export function importCommands(program: Command): void {
       } catch {
         throw new CliError(`Cannot read ${file}: no such file.`);
       }
-      const mapping: Record<string, string> = {};
-      for (const m of o.map) {
-        const eq = m.indexOf('=');
-        if (eq <= 0 || eq === m.length - 1) throw new CliError(`--map ${m}: expected field=Header, e.g. --map email="E-mail address".`);
-        mapping[m.slice(0, eq).trim()] = m.slice(eq + 1).trim();
-      }
+      if (o.review && o.wait) throw new CliError('--review and --wait do not go together: a review import waits for "imports start ID" (which takes --wait).');
+      const mapping = mappingFlags(o.map);
       const created = await api.request<ImportJson>('POST', '/v1/imports', {
         resource: o.resource,
         action: o.action,
@@ -53,6 +51,7 @@ export function importCommands(program: Command): void {
         ...(o.locationId ? { location_id: o.locationId } : {}),
         ...(o.name ? { name: o.name } : {}),
         ...(o.saveUpload ? {} : { save_upload: false }),
+        ...(o.review ? { review: true } : {}),
       });
       if (!created._upload_url) throw new CliError(`The API answered import ${created.id} without an upload URL.`);
       if (!g.json) line(`import ${created.id} created (${o.resource}, ${o.action})`);
@@ -71,6 +70,12 @@ export function importCommands(program: Command): void {
         process.off('SIGINT', onInt);
       }
       up.stop();
+      if (o.review) {
+        const p = await getPreview(api, created.id);
+        if (g.json) printJson(p);
+        else printPreview(p, o.action);
+        return;
+      }
       if (!o.wait) {
         const imp = await api.get<ImportJson>(`/v1/imports/${created.id}`);
         if (g.json) printJson(imp);
@@ -79,6 +84,8 @@ export function importCommands(program: Command): void {
       }
       process.exitCode = await follow(api, created.id, !!g.json);
     });
+
+  reviewCommands(imports);
 
   imports
     .command('watch')

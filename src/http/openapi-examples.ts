@@ -36,6 +36,8 @@ const importExample = {
   created_at: 1764400000,
   updated_at: 1764400001,
   checksum: 'sha256:9f2c…',
+  review: false,
+  awaiting_start: false,
   _upload_url: null,
   _upload_csv_url: null,
   _upload_json_url: null,
@@ -74,6 +76,10 @@ const createRequests: Examples = {
     value: { resource: 'contact', action: 'merge', upload_mode: 'sync', data: 'data:text/csv;base64,RXh0ZXJuYWwgSUQsRnVsbCBOYW1lLEUtbWFpbCBBZGRyZXNzCkMzLEN5IFlvdW5nLGN5QGV4YW1wbGUuY29tCg==' },
   },
   async: { summary: 'Async: then PUT the file to _upload_url', value: { resource: 'contact', action: 'merge', upload_mode: 'async' } },
+  review: {
+    summary: 'Async with review: after the upload it waits for POST /v1/imports/{id}/start',
+    value: { resource: 'contact', action: 'merge', upload_mode: 'async', review: true },
+  },
   overwrite: {
     summary: 'Overwrite: the file becomes the complete set of items',
     value: { resource: 'item', action: 'overwrite', upload_mode: 'sync', allow_mass_delete: false, data: [{ external_id: 'I1', name: 'Laptop' }, { external_id: 'I2', name: 'Monitor' }] },
@@ -99,6 +105,35 @@ const rowErrors: Examples = {
   },
 };
 
+const previewExample = {
+  object: 'import_preview',
+  import_id: 'imp_0193a1b2c3d4e5f60718293a4b5c6d7e',
+  format: 'csv',
+  encoding: 'utf-8',
+  delimiter: ',',
+  headers: ['First Name', 'E-mail', 'Handy'],
+  rows: [
+    ['Ada', 'ada@example.com', '+44 20 7946 0001'],
+    ['Alan', 'alan@example.com', null],
+  ],
+  columns: [
+    { header: 'First Name', field: null, match: null },
+    { header: 'E-mail', field: 'email', match: 'normalised' },
+    { header: 'Handy', field: null, match: null },
+  ],
+  fields: [
+    { name: 'id', type: 'string', required_to_create: false, lookup_key: false, mapped_from: null },
+    { name: 'external_id', type: 'string', required_to_create: false, lookup_key: true, mapped_from: null },
+    { name: 'name', type: 'string', required_to_create: true, lookup_key: false, mapped_from: null },
+    { name: 'email', type: 'string', required_to_create: false, lookup_key: true, mapped_from: 'E-mail' },
+    { name: 'phone', type: 'string', required_to_create: false, lookup_key: false, mapped_from: null },
+  ],
+  missing_required: ['name'],
+  missing_lookup_keys: ['external_id'],
+  existing_records: 1234,
+  mass_delete_max_ratio: 0.5,
+};
+
 export const EXAMPLES: Record<string, { request?: Examples; responses?: Record<string, Examples> }> = {
   createImport: {
     request: createRequests,
@@ -120,4 +155,14 @@ export const EXAMPLES: Record<string, { request?: Examples; responses?: Record<s
     },
   },
   listImportErrors: { responses: { '200': rowErrors } },
+  previewImport: { responses: { '200': { typicalExport: { summary: 'A typical export: two headers map to nothing, name is missing', value: previewExample } } } },
+  startImport: {
+    request: {
+      mapped: {
+        summary: 'The complete mapping, one header mapped by hand',
+        value: { column_mapping: { name: 'Full Name', email: 'E-mail', phone: 'Handy' }, duplicate_handling: 'use_first' },
+      },
+      asShown: { summary: 'Run with the mapping the preview shows', value: {} },
+    },
+  },
 };

@@ -195,6 +195,9 @@ function finishDocument(doc: Json): Json {
         content: Object.fromEntries(UPLOAD_MEDIA_TYPES.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])),
       };
     }
+    // Its body is optional (a start without one keeps the choices made at creation); the
+    // schema generator marks every body required.
+    if (op.operationId === 'startImport' && op.requestBody) (op.requestBody as Json).required = false;
     for (const media of Object.values(((op.requestBody as Json | undefined)?.content ?? {}) as Record<string, Json>)) {
       const ref = (media.schema as Json | undefined)?.$ref;
       const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;

@@ -47,8 +47,14 @@ export interface ImportPreview {
 /** The import, if it is a review import waiting for start; else 404 (not this organization's) or 409. */
 export async function requireAwaitingStart(db: Queryable, organizationId: string, id: string): Promise<ImportRecord> {
   const imp = await requireImport(db, organizationId, id);
-  if (isAwaitingStart(imp)) return imp;
-  throw notAwaitingStart(imp);
+  if (!isAwaitingStart(imp)) throw notAwaitingStart(imp);
+  if (imp.upload_expires_at !== null && imp.upload_expires_at <= Math.floor(Date.now() / 1000)) throw windowClosed(imp.id);
+  return imp;
+}
+
+/** Its file came, but nobody started it in time: the expiry sweep is about to end it. */
+export function windowClosed(id: string): AppError {
+  return new AppError('invalid_state', `Import ${id} can no longer be started: its window to start closed, and it expires.`, { status: 'requested' });
 }
 
 export function notAwaitingStart(imp: ImportRecord): AppError {

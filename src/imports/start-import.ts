@@ -10,7 +10,8 @@ import { getResource } from '../resources/index.js';
 import { unstorableText } from '../resources/fields.js';
 import { StorageNotFound } from '../storage/storage.js';
 import { findImport } from './import-store.js';
-import { notAwaitingStart, requireAwaitingStart, type PreviewDeps } from './preview-import.js';
+import { notAwaitingStart, requireAwaitingStart, windowClosed, type PreviewDeps } from './preview-import.js';
+import { headerList } from '../pipeline/no-valid-rows.js';
 
 // POST /v1/imports/{id}/start: a review import, its file stored and looked at, is queued with
 // the choices made after the preview. A column_mapping given here is the complete mapping,
@@ -54,7 +55,7 @@ export async function startImport(deps: PreviewDeps & { db: Db }, actor: Actor, 
   const now = await findImport(deps.db, actor.organizationId, id);
   if (!now) throw new AppError('not_found', `No import "${id}" in this organization.`);
   if (now.status === 'requested' && now.review && now.file_key !== null) {
-    throw new AppError('invalid_state', `Import ${id} can no longer be started: its window to start closed, and it expires.`, { status: now.status });
+    throw windowClosed(id);
   }
   throw notAwaitingStart(now);
 }
@@ -76,7 +77,7 @@ async function checkHeadersInFile(deps: PreviewDeps, imp: ImportRecord, mapping:
   const present = new Set(headers.map((h) => h.trim()));
   const problems = Object.entries(mapping)
     .filter(([, h]) => !present.has(h.trim()))
-    .map(([field, h]) => ({ field, message: `header "${h.trim()}" is not in the file; its headers are: ${headers.map((x) => `"${x}"`).join(', ')}` }));
+    .map(([field, h]) => ({ field, message: `header "${h.trim()}" is not in the file; its headers are: ${headerList(headers)}` }));
   if (problems.length > 0) {
     throw new AppError('invalid_column_mapping', `column_mapping is invalid: ${problems.map((p) => p.message).join('; ')}.`, problems);
   }

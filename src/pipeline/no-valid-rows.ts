@@ -7,7 +7,7 @@ import { unmappedHeaders } from '../lifecycle/import-facts.js';
 // Number) has no header that maps to `name`, and its columns were dropped silently. So the
 // reason says what most rows failed for, and which of the file's columns mapped to no field.
 
-const LISTED_HEADERS = 10;
+const LISTED_HEADERS = 20;
 
 export async function noValidRowsFailure(tx: Queryable, importId: string, summary: string): Promise<ImportFailure> {
   const top = await tx.query<{ code: string; field: string | null; n: number }>(

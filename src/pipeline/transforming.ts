@@ -5,6 +5,7 @@ import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
 import { collectWantedKeys, collectWantedKeysSql, has, identityJoins, identitySources, keysDisagree, matched, naming, uniqueMatchList } from './identity-sql.js';
 import { statementParams, type StatementParams } from './statement-params.js';
+import { unmappedHeadersSql } from './unmapped-headers-sql.js';
 import { analyzeWorkingRows, liveRowsIn } from '../staging/working-rows.js';
 
 // Phase 3, transforming: each live row is resolved to an existing record id, or gets a new id
@@ -53,7 +54,8 @@ function identityRules(def: ResourceDefinition, p: StatementParams): { code: Row
     {
       code: 'missing_identity',
       when: sql`NOT (${anyKey})`,
-      message: sql`'The row has no id and no value for any lookup key (' || ${keyList} || '), so it cannot name a ' || ${noun} || '.'`,
+      message: sql`'The row has no id and no value for any lookup key (' || ${keyList} || '), so it cannot name a ' || ${noun} || '.'
+        || coalesce(' Columns of the file that map to no field: ' || (${unmappedHeadersSql(p)}) || '; if one of them holds a lookup key, name it in column_mapping.', '')`,
     },
     {
       code: 'not_found',

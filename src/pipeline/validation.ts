@@ -6,6 +6,7 @@ import { manyFieldsArray, referenceMatches, referenceValues } from './reference-
 import { referrersOf, type Referrer } from './remove-records.js';
 import { statementParams, type StatementParams } from './statement-params.js';
 import { liveRowsIn, resolvedRowsIn } from '../staging/working-rows.js';
+import { unmappedHeadersSql } from './unmapped-headers-sql.js';
 
 // Phase 5, validation: rows that would create a record without its required fields (or clear
 // one) are removed (`missing_required_field`); then every reference is resolved to ids, and rows
@@ -73,33 +74,16 @@ export function removeMissingRequiredSql(def: ResourceDefinition, _action: Actio
             WHEN ${p.action} = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
             ELSE m.field || ' is required and cannot be cleared.' END
          || ' Required to create: ' || ${def.requiredToCreate.join(', ')} || '.'
-         || coalesce(' Columns of the file that map to no field: ' || u.list || '; if one of them holds ' || m.field
+         || coalesce(' Columns of the file that map to no field: ' || (${unmappedHeadersSql(p)}) || '; if one of them holds ' || m.field
               || ', name it in column_mapping.', ''),
        (SELECT x.raw FROM import_rows x WHERE x.import_id = ${p.importId} AND x.row = m.row)
      FROM (
        SELECT r.row, r.vals, i.is_new, coalesce(${sql.join(checks, ', ')}) AS field
        FROM ${liveResolved(p)}
      ) m
-     CROSS JOIN (${unmappedHeadersSql(p)}) u
      WHERE m.field IS NOT NULL`;
 }
 
-/**
- * The file's headers the applied mapping left unused, as one text (the first ten, quoted, and
- * how many more), or NULL when every header maps: a row missing a required field most often
- * means its column had a header no field matched ("First Name" for name), and the message says so.
- */
-function unmappedHeadersSql(p: StatementParams): SqlFragment {
-  return sql`SELECT string_agg('"' || un.name || '"', ', ' ORDER BY un.k) FILTER (WHERE un.k <= 10)
-       || CASE WHEN count(*) > 10 THEN ' and ' || (count(*) - 10) || ' more' ELSE '' END AS list
-     FROM (
-       SELECT h.name, row_number() OVER (ORDER BY h.n) AS k
-       FROM imports x
-       CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.file_headers, '[]'::jsonb)) WITH ORDINALITY AS h(name, n)
-       WHERE x.id = ${p.importId}
-         AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(x.column_mapping, '{}'::jsonb)) c WHERE c.value = h.name)
-     ) un`;
-}
 
 /**
  * Temporary tables with fresh statistics rather than CTEs: the planner cannot estimate a CTE,

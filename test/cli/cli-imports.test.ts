@@ -210,3 +210,39 @@ describe('imports through the CLI', () => {
     else expect(log).not.toContain('API key:'); // no demo organization on PostgreSQL unless DEMO_ORG=true
   });
 });
+
+describe('review before running through the CLI', () => {
+  it('create --review prints the preview and leaves the import waiting; start --map runs it; a second start fails', async () => {
+    const csv = file('people.csv', 'Email,First Name,Last Name,Handy\nada@example.com,Ada,Lovelace,+44 1\nalan@example.com,Alan,Turing,\n');
+    const created = await runCli(['imports', 'create', csv, '--resource', 'contact', '--review'], env);
+    expect(created.status, created.stdout + created.stderr).toBe(0);
+    expect(created.stdout).not.toContain(ESC);
+    const id = /import (imp_\w+) is waiting to start; its file: csv, utf-8, comma-separated, 4 columns/.exec(created.stdout)![1]!;
+    expect(created.stdout).toContain('column\tfield\tmatch\nEmail\temail\tnormalised\nFirst Name\t(ignored)\t\nLast Name\t(ignored)\t\nHandy\t(ignored)\t\n');
+    expect(created.stdout).toContain('missing required fields: name');
+    expect(created.stdout).toContain('Email\tFirst Name\tLast Name\tHandy\nada@example.com\tAda\tLovelace\t+44 1\nalan@example.com\tAlan\tTuring\t\n');
+    expect(created.stdout).toContain(`npm run cli -- imports start ${id} --map name="<column>"`);
+    expect(JSON.parse((await runCli(['imports', 'get', id, '--json'], env)).stdout)).toMatchObject({ status: 'requested', awaiting_start: true });
+
+    const preview = JSON.parse((await runCli(['--json', 'imports', 'preview', id], env)).stdout);
+    expect(preview).toMatchObject({ object: 'import_preview', import_id: id, missing_required: ['name'] });
+
+    const noColumn = await runCli(['imports', 'start', id, '--map', 'name=Full Name'], env);
+    expect(noColumn.status).toBe(1);
+    expect(noColumn.stderr).toContain('The file has no column "Full Name"; its columns: "Email", "First Name", "Last Name", "Handy".');
+    const badField = await runCli(['imports', 'start', id, '--map', 'nme=First Name'], env);
+    expect(badField.status).toBe(1);
+    expect(badField.stderr).toContain('400 invalid_column_mapping');
+
+    const started = await runCli(['imports', 'start', id, '--map', 'name=First Name', '--map', 'phone=Handy', '--wait'], env);
+    expect(started.status, started.stdout + started.stderr).toBe(0);
+    expect(started.stdout).toContain(`completed  import ${id}`);
+    expect(started.stdout).toContain('rows 2: created 2');
+    const imp = JSON.parse((await runCli(['imports', 'get', id, '--json'], env)).stdout);
+    expect(imp.column_mapping).toEqual({ email: 'Email', name: 'First Name', phone: 'Handy' });
+
+    const again = await runCli(['imports', 'start', id], env);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('409 invalid_state');
+  }, 300_000); // nine CLI processes, each a few seconds to start on a busy machine
+});

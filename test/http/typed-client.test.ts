@@ -54,7 +54,12 @@ it('runs the README flow against the real server', async () => {
   expect(r.errorCodes).toEqual(['invalid_value']);
   expect(r.asyncStatus).toBe('completed');
   expect(r.uploadedBytes).toBeGreaterThan(0);
-  expect(r.externalIds.sort()).toEqual(['C1', 'C3', 'C4']);
+  expect(r.reviewUploadStatus).toBe('requested');
+  expect(r.reviewColumns).toEqual(['External ID:external_id:normalised', 'Full Name:name:synonym', 'Handy:-:-']);
+  expect(r.reviewStartedStatus).toBe('queued');
+  expect(r.reviewMapping).toEqual({ external_id: 'External ID', name: 'Full Name', phone: 'Handy' });
+  expect(r.reviewStatus).toBe('completed');
+  expect(r.externalIds.sort()).toEqual(['C1', 'C3', 'C4', 'C5']);
   expect(r.lookedUp).toBe('Cy Young');
   expect(r.eventTypes).toEqual(['record.created']);
   expect(r.missingCode).toBe('not_found');

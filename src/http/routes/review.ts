@@ -89,6 +89,10 @@ export function reviewRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
           body: StartImportRequest.optional(),
           response: { 200: ImportView, ...errorResponses(...AUTHENTICATED, 404, 409, 422) },
         },
+        // The body is optional: a POST without one starts with the choices made at creation.
+        preValidation: async (req) => {
+          req.body ??= {};
+        },
       },
       async (req) => {
         const actor = actorOf(req);

@@ -11,6 +11,11 @@ export interface FlowResult {
   contactsStats: { total: number; created: number; errors: number };
   errorCodes: string[];
   asyncStatus: string;
+  reviewUploadStatus: string | null;
+  reviewColumns: string[];
+  reviewStartedStatus: string;
+  reviewMapping: Record<string, string> | null;
+  reviewStatus: string;
   uploadedBytes: number;
   externalIds: string[];
   lookedUp: string | null;
@@ -90,6 +95,32 @@ export async function readmeFlow(baseUrl: string, apiKey: string): Promise<FlowR
   if (!upload.data) throw new Error(`upload: ${upload.error?.error.message}`);
   const asyncDone = await waitUntilFinal(created.data.id);
 
+  // 4b. Review before running: the file waits; preview it, map the header it missed, start.
+  const review = await client.POST('/v1/imports', { body: { resource: 'contact', action: 'merge', upload_mode: 'async', review: true } });
+  if (!review.data?._upload_url) throw new Error('review create gave no _upload_url');
+  const reviewUrl = new URL(review.data._upload_url);
+  const reviewUpload = await client.PUT('/v1/uploads/{id}', {
+    params: {
+      path: { id: review.data.id },
+      query: {
+        import: reviewUrl.searchParams.get('import') ?? undefined,
+        expires: reviewUrl.searchParams.get('expires') ?? undefined,
+        kid: reviewUrl.searchParams.get('kid') ?? undefined,
+        signature: reviewUrl.searchParams.get('signature') ?? undefined,
+      },
+    },
+    body: 'External ID,Full Name,Handy\nC5,Ed Ma,+1 555 0105\n',
+    bodySerializer: (body) => body,
+    headers: { 'content-type': 'text/csv' },
+  });
+  const preview = await client.GET('/v1/imports/{id}/preview', { params: { path: { id: review.data.id } } });
+  if (!preview.data) throw new Error(`preview: ${preview.error?.error.message}`);
+  const mapping: Record<string, string> = { phone: 'Handy' };
+  for (const c of preview.data.columns) if (c.field) mapping[c.field] = c.header;
+  const started = await client.POST('/v1/imports/{id}/start', { params: { path: { id: review.data.id } }, body: { column_mapping: mapping } });
+  if (!started.data) throw new Error(`start: ${started.error?.error.message}`);
+  const reviewDone = await waitUntilFinal(review.data.id);
+
   // 5. The records, page by page with a cursor, and one looked up by external_id.
   const externalIds: string[] = [];
   let after: string | undefined;
@@ -122,6 +153,11 @@ export async function readmeFlow(baseUrl: string, apiKey: string): Promise<FlowR
     contactsStats: { total: done.stats.total, created: done.stats.created, errors: done.stats.errors },
     errorCodes: errors.data.data.map((e) => e.code),
     asyncStatus: asyncDone.status,
+    reviewUploadStatus: reviewUpload.data?.status ?? null,
+    reviewColumns: preview.data.columns.map((c) => `${c.header}:${c.field ?? '-'}:${c.match ?? '-'}`),
+    reviewStartedStatus: started.data.status,
+    reviewMapping: reviewDone.column_mapping,
+    reviewStatus: reviewDone.status,
     uploadedBytes: upload.data.bytes,
     externalIds,
     lookedUp: c3.data?.data[0]?.name ?? null,

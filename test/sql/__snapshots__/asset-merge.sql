@@ -66,6 +66,15 @@ WITH live AS (
     CASE
       WHEN NOT ((live.keys ? $4) OR (live.keys ? $5) OR (live.keys ? $6) OR (live.keys ? $7)) THEN
         'The row has no id and no value for any lookup key (' || $12 || '), so it cannot name a ' || $13 || '.'
+   || coalesce(' Columns of the file that map to no field: ' || (SELECT string_agg('"' || un.name || '"', ', ' ORDER BY un.k) FILTER (WHERE un.k <= 10)
+  || CASE WHEN count(*) > 10 THEN ' and ' || (count(*) - 10) || ' more' ELSE '' END
+FROM (
+  SELECT h.name, row_number() OVER (ORDER BY h.n) AS k
+  FROM imports x
+  CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.file_headers, '[]'::jsonb)) WITH ORDINALITY AS h(name, n)
+  WHERE x.id = $1
+    AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(x.column_mapping, '{}'::jsonb)) c WHERE c.value = h.name)
+) un) || '; if one of them holds a lookup key, name it in column_mapping.', '')
       WHEN (live.keys ? $4) AND s0.c IS NULL THEN
         'No ' || $13 || ' with id "' || (live.keys ->> 'id') || '" exists in this organization.'
       WHEN (CASE WHEN (live.keys ? $4) THEN s0.c WHEN (live.keys ? $5) THEN s1.c WHEN (live.keys ? $6) THEN s2.c WHEN (live.keys ? $7) THEN s3.c END) > 1 THEN
@@ -182,7 +191,17 @@ SELECT $1, m.row, 'validation', 'missing_required_field', m.field,
   CASE WHEN m.is_new THEN 'Creating ' || $2 || ' needs ' || m.field || ', and the row has no value for it.'
        WHEN $3 = 'overwrite' AND NOT (m.vals ? m.field) THEN 'Overwrite replaces every field, and ' || m.field || ' is required: the row must give it.'
        ELSE m.field || ' is required and cannot be cleared.' END
-    || ' Required to create: ' || $4 || '.',
+    || ' Required to create: ' || $4 || '.'
+    || coalesce(' Columns of the file that map to no field: ' || (SELECT string_agg('"' || un.name || '"', ', ' ORDER BY un.k) FILTER (WHERE un.k <= 10)
+  || CASE WHEN count(*) > 10 THEN ' and ' || (count(*) - 10) || ' more' ELSE '' END
+FROM (
+  SELECT h.name, row_number() OVER (ORDER BY h.n) AS k
+  FROM imports x
+  CROSS JOIN LATERAL jsonb_array_elements_text(coalesce(x.file_headers, '[]'::jsonb)) WITH ORDINALITY AS h(name, n)
+  WHERE x.id = $1
+    AND NOT EXISTS (SELECT 1 FROM jsonb_each_text(coalesce(x.column_mapping, '{}'::jsonb)) c WHERE c.value = h.name)
+) un) || '; if one of them holds ' || m.field
+         || ', name it in column_mapping.', ''),
   (SELECT x.raw FROM import_rows x WHERE x.import_id = $1 AND x.row = m.row)
 FROM (
   SELECT r.row, r.vals, i.is_new, coalesce(CASE WHEN (i.is_new OR $3 = 'overwrite') AND NOT (r.vals ? $5) THEN $5::text
