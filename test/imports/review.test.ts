@@ -166,6 +166,17 @@ describe('the preview', () => {
     expect(res.body.error.message).toMatch(/legacy \.xls/);
   });
 
+  it('a column_mapping given at creation shows as given; the headers it leaves out are ignored', async () => {
+    const id = await reviewed('Email,First Name,Handy\nada@example.com,Ada,+44 1\n', { column_mapping: { email: 'Email', name: 'First Name' } });
+    const res = await preview(id);
+    expect(res.body.columns).toEqual([
+      { header: 'Email', field: 'email', match: 'given' },
+      { header: 'First Name', field: 'name', match: 'given' },
+      { header: 'Handy', field: null, match: null },
+    ]);
+    expect(res.body.missing_required).toEqual([]);
+  });
+
   it("another organization's import is 404, for preview and start", async () => {
     const id = await reviewed(EXPORT);
     const other = await svc.newOrg('Other');
