@@ -60,7 +60,7 @@ export async function serve(config = loadConfig()): Promise<Service> {
   const app = await buildApp({ db, config, storage, onQueued: () => runner?.poke(), logger: loggerOptions(config.logLevel) });
   await app.listen({ port: config.port, host: config.host });
   runner?.start();
-  process.stdout.write(`Imports API on http://localhost:${config.port}  (reference: /docs, OpenAPI: /openapi.json)\n`);
+  process.stdout.write(`Imports API on http://localhost:${config.port}  (dashboard: /, reference: /docs, OpenAPI: /openapi.json)\n`);
   return {
     config,
     db,

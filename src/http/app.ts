@@ -21,6 +21,7 @@ import { downloadRoutes, uploadRoutes } from './routes/files.js';
 import { importRoutes } from './routes/imports.js';
 import { resourceRoutes } from './routes/resources.js';
 import { reviewRoutes } from './routes/review.js';
+import { isAppRoute, registerWebApp, sendApp } from './web-app.js';
 
 // Builds the HTTP server and never listens: main.ts listens, tests inject requests.
 
@@ -74,7 +75,10 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
     if (mapped.status >= 500) req.log.error({ err }, 'request failed');
     void reply.status(mapped.status).send(mapped.body);
   });
+  let webAppBuilt = false;
   app.setNotFoundHandler((req, reply) => {
+    // /imports/imp_… reloaded in a browser: the dashboard routes it (web-app.ts).
+    if (webAppBuilt && isAppRoute(req)) return sendApp(reply);
     const mapped = toHttpError(new AppError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`));
     void reply.status(404).send(mapped.body);
   });
@@ -110,6 +114,8 @@ export async function buildApp(appDeps: AppDeps): Promise<FastifyInstance> {
   // ... except the signed upload and download URLs, whose signature is their authentication.
   await app.register(uploadRoutes(deps), { prefix: '/v1' });
   await app.register(downloadRoutes(deps), { prefix: '/v1' });
+  // The dashboard at / (built static files; the API above keeps its paths).
+  webAppBuilt = await registerWebApp(app);
   return app;
 }
 
