@@ -89,15 +89,15 @@ export const RANGE_TARGET_MS = 60;
 export const PGLITE_RANGES: RangeSizes = { first: 2_000, adaptive: true, targetMs: RANGE_TARGET_MS, min: 500, max: 50_000 };
 
 /**
- * PostgreSQL: a long transaction blocks no reader there, and few large statements are the
- * fastest, so a range is as large as a visible progress step allows: about 1 s, so that
- * `processed` moves at least every 2 seconds. Phases cost 5-40 µs a row, hence a first range
- * small enough for the dearest one (25,000 rows left processing still for 1.7 s on a busy
- * machine). Never under 20,000 rows: on a busy machine, ranges sized by wall time got small and
- * many, and the phases 35-70% slower than one statement each (bench, 100k rows). An import no
- * larger than the first range runs each pass as one statement over the whole file.
+ * PostgreSQL: a long transaction blocks no reader there, and one set-based statement over the
+ * file is the fastest: on a quiet machine at 100k rows, ranges of 20,000-40,000 rows made
+ * transforming 2.4 s against 1.0, validation 1.8 against 1.0, processing 6.1 against 3.4 (the
+ * ranged plans look rows up where one statement hashes them). So a range is never under
+ * 250,000 rows: an import up to that size runs each phase as one statement, as before, and a
+ * larger one shows its progress every 250,000 rows or more (about every second at the 1M
+ * profile's rates only for the cheaper phases; see bench/RESULTS.md, "Live progress").
  */
-export const POSTGRES_RANGES: RangeSizes = { first: 20_000, adaptive: true, targetMs: 1_000, min: 20_000, max: 2_000_000 };
+export const POSTGRES_RANGES: RangeSizes = { first: 250_000, adaptive: true, targetMs: 1_000, min: 250_000, max: 2_000_000 };
 
 /** The range sizes on this engine; PHASE_CHUNK_ROWS fixes every range's size on either. */
 export function rangeSizesFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): RangeSizes {
