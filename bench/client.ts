@@ -27,7 +27,7 @@ export class Client {
   }
 
   /** Create → PUT the file to _upload_url → wait until final. */
-  async asyncImport(resource: string, file: string, action: string, extra: Record<string, unknown> = {}): Promise<any> {
+  async asyncImport(resource: string, file: string, action: string, extra: Record<string, unknown> = {}, onPoll?: (imp: any) => void): Promise<any> {
     const imp = await this.request('POST', '/v1/imports', { resource, action, upload_mode: 'async', ...extra });
     const put = await fetch(imp._upload_url, {
       method: 'PUT',
@@ -36,12 +36,14 @@ export class Client {
       duplex: 'half',
     } as RequestInit);
     if (put.status >= 300) throw new Error(`upload → ${put.status}: ${await put.text()}`);
-    return this.wait(imp.id);
+    return this.wait(imp.id, 100, onPoll);
   }
 
-  async wait(id: string, everyMs = 100): Promise<any> {
+  /** Polls until the import is final; `onPoll` sees every answer (bench/progress-watch.ts). */
+  async wait(id: string, everyMs = 100, onPoll?: (imp: any) => void): Promise<any> {
     for (;;) {
       const imp = await this.request('GET', `/v1/imports/${id}`);
+      onPoll?.(imp);
       if (['completed', 'failed', 'timed_out', 'expired'].includes(imp.status)) return imp;
       await new Promise((r) => setTimeout(r, everyMs));
     }

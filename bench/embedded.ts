@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client } from './client.js';
 import { locationRows } from './data.js';
 import { freePort, startProcess, waitFor } from './processes.js';
+import { ProgressWatch } from './progress-watch.js';
 
 // Embedded mode, as `npm start` runs it: PGlite, API and worker in one process. Measures import
 // throughput, the API's latency while an import runs, and the latency of small sync creates.
@@ -17,6 +18,8 @@ export interface EmbeddedResult {
   syncP50: number;
   syncP99: number;
   peakMb: number;
+  /** What the GET probe saw of the phases' progress. */
+  progress: ProgressWatch;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -49,12 +52,14 @@ export async function embeddedBench(file: string, rows: number): Promise<Embedde
     const t = performance.now();
     const created = await client.request('POST', '/v1/imports', { resource: 'contact', action: 'merge', upload_mode: 'async' });
     const latencies: number[] = [];
+    const progress = new ProgressWatch();
     let done = false;
     const probe = (async () => {
       while (!done) {
         const s = performance.now();
-        await client.request('GET', `/v1/imports/${created.id}`);
+        const seen = await client.request('GET', `/v1/imports/${created.id}`);
         latencies.push(performance.now() - s);
+        progress.see(seen);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -83,6 +88,7 @@ export async function embeddedBench(file: string, rows: number): Promise<Embedde
       syncP50: pct(sync, 50),
       syncP99: pct(sync, 99),
       peakMb: proc.peakRssMb(),
+      progress,
     };
   } finally {
     await proc.stop();

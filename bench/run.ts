@@ -88,6 +88,7 @@ async function benchSize(rows: number): Promise<SizeResult> {
       const r = await svc.run(name, client, file, action);
       console.error(`service ${name.padEnd(22)} ${fmt(r.ms)}  worker peak ${r.workerPeakMb} MB  ${r.status}  ${stats(r)}`);
       console.error(`  phases (ms): ${phases(r)}`);
+      console.error(`  progress, longest still while running, ms (values seen): ${r.progress.summary()}`);
       service.push(r);
     }
   } finally {
@@ -161,6 +162,12 @@ function report(results: SizeResult[], embedded: EmbeddedResult | null): string 
       );
     }
   }
+  lines.push('', 'Live progress: the longest time, in ms, a running phase\'s `processed` stood still for a client polling GET /v1/imports/{id} (every 100 ms; every 50 ms embedded), and how many values it took:', '');
+  lines.push('| rows | system | longest still | per phase: ms (values) |', '|---:|---|---:|---|');
+  for (const r of results) {
+    for (const s of r.service) lines.push(`| ${r.rows.toLocaleString('en-US')} | service: ${s.scenario} | ${s.progress.longestStillMs()} ms | ${s.progress.summary()} |`);
+  }
+  if (embedded) lines.push(`| ${embedded.rows.toLocaleString('en-US')} | embedded (PGlite) | ${embedded.progress.longestStillMs()} ms | ${embedded.progress.summary()} |`);
   if (embedded) {
     lines.push('', `Embedded (PGlite, API and worker in one process), ${embedded.rows.toLocaleString('en-US')}-row async merge:`, '');
     lines.push('| import rows/s | GET /v1/imports/{id} p50 / p99 while it runs | 1,000-row sync create p50 / p99 | process peak RSS |');
@@ -182,6 +189,8 @@ try {
     await writeContactsCsv(file, rows, 7);
     console.error(`\n# embedded, ${rows.toLocaleString('en-US')} rows`);
     embedded = await embeddedBench(file, rows);
+    console.error(`embedded ${fmt(embedded.ms)}  GET p50/p99 ${embedded.getP50}/${embedded.getP99} ms  peak ${embedded.peakMb} MB`);
+    console.error(`  progress, longest still while running, ms (values seen): ${embedded.progress.summary()}`);
   }
   if (!values['skip-imports']) {
     const table = report(results, embedded);

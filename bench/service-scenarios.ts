@@ -5,6 +5,7 @@ import { createOrganizationWithKey } from '../src/tenancy/api-keys.js';
 import { Client } from './client.js';
 import { locationRows } from './data.js';
 import { freePort, startProcess, waitFor, type Proc } from './processes.js';
+import { ProgressWatch } from './progress-watch.js';
 
 // The service on a Postgres server: an API process and a separate worker process (so the
 // worker's peak memory is its own), each scenario a full async import: create → upload → done.
@@ -16,6 +17,8 @@ export interface ServiceResult {
   phasesMs: Record<string, number>;
   stats: Record<string, number>;
   status: string;
+  /** What a client polling every 100 ms saw of the phases' progress. */
+  progress: ProgressWatch;
 }
 
 async function phaseTimes(url: string, importId: string): Promise<Record<string, number>> {
@@ -68,12 +71,13 @@ export class ServiceBench {
   async run(scenario: string, client: Client, file: string, action: 'merge' | 'overwrite'): Promise<ServiceResult> {
     let imp: any;
     let ms = 0;
+    const progress = new ProgressWatch();
     const workerPeakMb = await this.withWorker(async () => {
       const t = performance.now();
-      imp = await client.asyncImport('contact', file, action, action === 'overwrite' ? { allow_mass_delete: true } : {});
+      imp = await client.asyncImport('contact', file, action, action === 'overwrite' ? { allow_mass_delete: true } : {}, (i) => progress.see(i));
       ms = performance.now() - t;
     });
-    return { scenario, ms, workerPeakMb, phasesMs: await phaseTimes(this.url, imp.id), stats: imp.stats, status: imp.status };
+    return { scenario, ms, workerPeakMb, phasesMs: await phaseTimes(this.url, imp.id), stats: imp.stats, status: imp.status, progress };
   }
 
   /** Runs `fn` with a fresh worker process; returns that worker's peak RSS in MB. */

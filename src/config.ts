@@ -29,8 +29,8 @@ const EnvSchema = z.object({
   MASS_DELETE_MAX_RATIO: ratio(0.5),
   // Rows per COPY batch; default by engine (see batchRowsFor in src/pipeline/chunked-phase.ts).
   BATCH_ROWS: z.coerce.number().int().min(1).optional(),
-  // Rows per transaction in the phases that work range by range; default by engine (see
-  // chunkRowsFor in src/pipeline/chunked-phase.ts).
+  // Rows per range in the phases that work range by range; default by engine, sized from how
+  // long the last range took (see rangeSizesFor in src/pipeline/chunked-phase.ts).
   PHASE_CHUNK_ROWS: z.coerce.number().int().min(1).optional(),
   WORKER_POLL_MS: int(1_000),
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),

@@ -66,8 +66,14 @@ export function isDownloadAvailable(imp: { has_upload_file: boolean; has_errors_
   return file.startsWith('upload.') ? imp.has_upload_file : imp.has_errors_file;
 }
 
+/** Told, after each page read, how many rows have been read so far and about how many there are. */
+export type FilesProgress = (done: number, of: number) => void;
+
 interface FileFacts {
   organization_id: string;
+  /** With progress only. */
+  last_row?: number;
+  error_rows?: number;
   save_upload: boolean;
   file_headers: string[] | null;
   prevalidated: boolean;
@@ -83,13 +89,19 @@ interface FileFacts {
  * files (writes are atomic and overwrite). Returns which files exist now, for the caller to
  * record (lifecycle/import-facts.ts recordFiles) in the same transaction as what ends the import.
  */
-export async function writeImportFiles(tx: Queryable, storage: Storage, importId: string): Promise<WrittenFiles> {
+export async function writeImportFiles(tx: Queryable, storage: Storage, importId: string, progress?: FilesProgress): Promise<WrittenFiles> {
   const facts = (
     await tx.query<FileFacts>(
       `SELECT i.organization_id, i.save_upload, i.file_headers,
          EXISTS (SELECT 1 FROM import_phases p WHERE p.import_id = i.id AND p.position = 0 AND p.status = 'completed') AS prevalidated,
          EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = i.id) AS has_rows,
-         EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = i.id) AS has_errors
+         EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = i.id) AS has_errors${
+           progress
+             ? `,
+         coalesce((SELECT max(r.row) FROM import_rows r WHERE r.import_id = i.id), 0)::int AS last_row,
+         (SELECT count(*) FROM import_errors e WHERE e.import_id = i.id)::int AS error_rows`
+             : ''
+         }
        FROM imports i WHERE i.id = $1`,
       [importId],
     )
@@ -97,13 +109,18 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
   if (!facts) return { upload: false, errors: false };
   const imp = { id: importId, organization_id: facts.organization_id };
   const headers = facts.file_headers ?? [];
+  // Rows to read, about: the staged rows (numbered from 1) when the upload files are written, and the row errors.
+  let read = 0;
+  const of = (withUploadFiles: boolean) => (withUploadFiles ? (facts.last_row ?? 0) : 0) + (facts.error_rows ?? 0);
+  const counted = <T>(pages: AsyncGenerator<T[]>, total: number): AsyncGenerator<T[]> =>
+    progress ? countPages(pages, (n) => progress((read += n), total)) : pages;
 
   // Only a completely read file has "original rows": a file that failed half way through
   // (unreadable_file) would give a truncated copy, which is worse than none.
   const withUpload = facts.save_upload && facts.prevalidated && facts.has_rows;
   if (withUpload) {
     const columns = await columnsOf(tx, importId, headers, 'import_rows', 'raw');
-    const tee = teePages(rawPages(tx, importId));
+    const tee = teePages(counted(rawPages(tx, importId), of(true)));
     const [forCsv, forJson] = tee.readers;
     await putTogether(storage, tee, [
       ['upload.csv', importFileKey(imp, 'upload.csv'), csvStream(columns, mapPages(forCsv, (r) => columns.map((c) => r.raw[c])))],
@@ -112,7 +129,7 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
   }
   if (facts.has_errors) {
     const columns = await columnsOf(tx, importId, headers, 'import_errors', 'data');
-    const tee = teePages(errorPages(tx, importId));
+    const tee = teePages(counted(errorPages(tx, importId), of(withUpload)));
     const [forCsv, forJson] = tee.readers;
     const csvRows = mapPages(forCsv, (e) => [e.row, e.line, e.phase, e.code, e.field, e.message, ...columns.map((c) => e.data?.[c])]);
     const jsonRows = mapPages(forJson, (e) => ({ ...e, data: e.data ? ordered(e.data, columns) : null }));
@@ -196,6 +213,13 @@ async function putTogether(storage: Storage, tee: Tee<unknown>, files: [Download
     ),
   );
   for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+async function* countPages<T>(pages: AsyncIterable<T[]>, onPage: (rows: number) => void): AsyncGenerator<T[]> {
+  for await (const page of pages) {
+    onPage(page.length);
+    yield page;
+  }
 }
 
 async function* mapPages<T, U>(pages: AsyncIterable<T[]>, fn: (r: T) => U): AsyncGenerator<U[]> {

@@ -17,9 +17,17 @@ const PhaseView = z.object({
   mode: z.enum(['sync', 'async']),
   status: z.enum(['pending', 'running', 'completed', 'failed', 'skipped']),
   total: z.number().int(),
-  processed: z.number().int(),
-  success: z.number().int(),
-  error: z.number().int(),
+  processed: z
+    .number()
+    .int()
+    .describe(
+      'Rows the phase has worked through. While the phase runs it moves at least every 2 seconds (a progress bar): it counts work done, ' +
+        'not only work committed (processing on PostgreSQL commits whole and reports each range it has done before that). ' +
+        'If the worker dies, the uncommitted work is rolled back and the resumed phase counts again from what it had committed, so it can go back. ' +
+        'Prevalidation counts rows as it reads them (its total grows with them). Exact once the phase has ended.',
+    ),
+  success: z.number().int().describe('processed − error'),
+  error: z.number().int().describe('rows this phase removed, each with its row error (committed ones only while it runs)'),
   started_at: z.number().int().nullable(),
   completed_at: z.number().int().nullable(),
 }).meta({ id: 'Phase', description: 'One of the seven phases of an import; `processed` moves while it runs (a progress bar). Times are epoch seconds.' });

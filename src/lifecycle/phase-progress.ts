@@ -1,8 +1,10 @@
 import type { Queryable } from '../db/db.js';
 import type { PhaseStatus } from '../domain/phases.js';
+import { resetLiveProgress } from './live-progress.js';
 
 // How far each phase of an import got (`import_phases`). A phase's counters commit with its
-// effect: a range with the range, a whole phase with its completion.
+// effect: a range with the range, a whole phase with its completion. Work done but not yet
+// committed is shown through live-progress.ts, which a phase's (re)start resets.
 
 export async function phaseStatuses(db: Queryable, importId: string): Promise<PhaseStatus[]> {
   const res = await db.query<{ status: PhaseStatus }>('SELECT status FROM import_phases WHERE import_id = $1 ORDER BY position', [importId]);
@@ -18,6 +20,13 @@ export async function markPhaseRunning(tx: Queryable, importId: string, position
      WHERE import_id = $1 AND position = $2`,
     [importId, position, total],
   );
+  await resetLiveProgress(tx, importId, position);
+}
+
+/** The rows the phase started with (markPhaseRunning). */
+export async function phaseTotal(db: Queryable, importId: string, position: number): Promise<number> {
+  const res = await db.query<{ total: number }>('SELECT total FROM import_phases WHERE import_id = $1 AND position = $2', [importId, position]);
+  return res.rows[0]?.total ?? 0;
 }
 
 export async function setPhaseProgress(tx: Queryable, importId: string, position: number, processed: number, error: number): Promise<void> {

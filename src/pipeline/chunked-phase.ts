@@ -7,6 +7,8 @@ import type { PhaseName } from './phase-list.js';
 import { fence, Released } from '../lifecycle/fencing.js';
 import type { RunDeps } from './phase.js';
 import { planForImport } from '../staging/working-rows.js';
+import type { LiveProgress } from '../lifecycle/live-progress.js';
+import { phaseTotal } from '../lifecycle/phase-progress.js';
 
 // Phases whose work is decided row by row run range by range: each range of staged rows in a
 // transaction of its own, which also records how far the phase got (import_phases.pass and
@@ -14,10 +16,14 @@ import { planForImport } from '../staging/working-rows.js';
 //  - PGlite has one session: a phase holding it for seconds made every API request wait that
 //    long. A range holds it for a fraction of a second.
 //  - A run that dies resumes after the last committed range instead of redoing the phase.
-//  - `processed` moves while the phase runs: it is a progress bar.
+//  - `processed` moves while the phase runs: it is a progress bar, on both engines (a range
+//    lasts well under a second, see RangeSizes).
 // Only work that decides each row on its own (or from what earlier passes completed) is split
 // like this, so running it range by range gives exactly what running it at once would. Row
 // errors of a range commit with it; the rows it removes are live until then.
+// A phase that must commit whole (`oneTransaction`: processing on PostgreSQL) still runs range
+// by range, inside its one transaction, and reports each range as live progress
+// (lifecycle/live-progress.ts) instead of committing it.
 
 /** A pass gets the rows `from`..`to` (row numbers, inclusive). */
 export interface ChunkContext extends PhaseContext {
@@ -43,19 +49,69 @@ export interface ChunkedPhase {
    */
   prepare?: (ctx: PhaseContext) => Promise<void>;
   /**
-   * When true, the passes run over all rows in one range (one transaction) for this import on
-   * this engine: for work that must not be seen half done (see processing.ts).
+   * When true, the phase's ranges all run in one transaction, which completes the phase, for
+   * this import on this engine: for work that must not be seen half done (see processing.ts).
    */
-  oneRange?: (imp: ImportRecord, engine: Db['engine']) => boolean;
+  oneTransaction?: (imp: ImportRecord, engine: Db['engine']) => boolean;
+  /** When true, the passes cannot be split: they run over all rows at once, in one transaction. */
+  oneRange?: (imp: ImportRecord) => boolean;
+  /**
+   * When true, on this engine each pass is one range over the whole file (still committed pass
+   * by pass) unless PHASE_CHUNK_ROWS is set: for passes whose whole-file statement is much
+   * cheaper than its ranges (see preparsing.ts).
+   */
+  wholePasses?: (engine: Db['engine']) => boolean;
+}
+
+/** How a phase's rows are cut into ranges on an engine. */
+export interface RangeSizes {
+  /** Rows of the first range. */
+  first: number;
+  /** Size the next range from how long the last one took (else every range is `first` rows). */
+  adaptive: boolean;
+  /** How long a range should take. */
+  targetMs: number;
+  min: number;
+  max: number;
 }
 
 /**
- * Rows per range (the first range, on PGlite: see nextRangeRows). On PostgreSQL a long
- * transaction blocks no reader, and one set-based statement over the file is the fastest, so by
- * default a phase is one range there; PHASE_CHUNK_ROWS fixes the size on either engine.
+ * How long a range should hold PGlite's one session: an API request waits at most about this.
+ * Measured with the embedded benchmark (100k rows, quiet machine): at 100 ms the p99 of GET
+ * /v1/imports/{id} was 260-310 ms, at 80 ms 150-160 ms, at 60 ms 90-130 ms; the import took 18,
+ * 21 and 24 s. The target is a p99 under 150 ms (issue 19), hence 60. (Making the worker's next
+ * transaction wait while a request is between two of its queries was tried: no change, a
+ * request already waits for about one range.)
+ */
+export const RANGE_TARGET_MS = 60;
+
+/** PGlite: short ranges, so that an API request never waits long for the session. */
+export const PGLITE_RANGES: RangeSizes = { first: 2_000, adaptive: true, targetMs: RANGE_TARGET_MS, min: 500, max: 50_000 };
+
+/**
+ * PostgreSQL: a long transaction blocks no reader there, and one set-based statement over the
+ * file is the fastest: on a quiet machine at 100k rows, ranges of 20,000-40,000 rows made
+ * transforming 2.4 s against 1.0, validation 1.8 against 1.0, processing 6.1 against 3.4 (the
+ * ranged plans look rows up where one statement hashes them). So a range is never under
+ * 250,000 rows: an import up to that size runs each phase as one statement, as before, and a
+ * larger one shows its progress every 250,000 rows or more (about every second at the 1M
+ * profile's rates only for the cheaper phases; see bench/RESULTS.md, "Live progress").
+ */
+export const POSTGRES_RANGES: RangeSizes = { first: 250_000, adaptive: true, targetMs: 1_000, min: 250_000, max: 2_000_000 };
+
+/** The range sizes on this engine; PHASE_CHUNK_ROWS fixes every range's size on either. */
+export function rangeSizesFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): RangeSizes {
+  const sizes = db.engine === 'pglite' ? PGLITE_RANGES : POSTGRES_RANGES;
+  const fixed = config.worker.chunkRows;
+  return fixed === undefined ? sizes : { ...sizes, first: fixed, adaptive: false };
+}
+
+/**
+ * Rows per transaction where nothing is measured (dropping a finished import's working rows):
+ * on PostgreSQL everything at once, on PGlite small steps. PHASE_CHUNK_ROWS fixes it.
  */
 export function chunkRowsFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): number {
-  return config.worker.chunkRows ?? (db.engine === 'pglite' ? 2_000 : Number.MAX_SAFE_INTEGER);
+  return config.worker.chunkRows ?? (db.engine === 'pglite' ? PGLITE_RANGES.first : Number.MAX_SAFE_INTEGER);
 }
 
 /**
@@ -68,21 +124,19 @@ export function batchRowsFor(db: Pick<Db, 'engine'>, config: Readonly<Config>): 
 }
 
 /**
- * How long a range should hold PGlite's one session: an API request waits at most about this.
- * Measured with the embedded benchmark (100k rows): at 100 ms the p99 of GET /v1/imports/{id}
- * was 260-310 ms (a request's queries can each wait for a range), at 80 ms 150-160 ms, at 60 ms
- * 90-130 ms; the import took 18, 21 and 24 s.
+ * The next range's size from how long the last one took, aiming at `sizes.targetMs`: phases
+ * cost very different amounts per row, and machines differ. Grows at most twofold per range;
+ * stays within `sizes.min`..`sizes.max`.
  */
-export const RANGE_TARGET_MS = 80;
+export function nextRangeRows(rows: number, ms: number, sizes: RangeSizes = PGLITE_RANGES): number {
+  const aimed = Math.round((rows * sizes.targetMs) / Math.max(ms, 1));
+  return Math.min(sizes.max, Math.max(sizes.min, Math.min(aimed, rows * 2)));
+}
 
-/**
- * On PGlite (unless PHASE_CHUNK_ROWS is set), each range is sized from how long the last one
- * took, aiming at RANGE_TARGET_MS: phases cost very different amounts per row, and machines
- * differ. Grows at most twofold per range; stays between 500 and 50,000 rows.
- */
-export function nextRangeRows(rows: number, ms: number): number {
-  const aimed = Math.round((rows * RANGE_TARGET_MS) / Math.max(ms, 1));
-  return Math.min(50_000, Math.max(500, Math.min(aimed, rows * 2)));
+/** Where the phase has got, 0..total, when `pass` of `passes` has reached row `to` of `lastRow`. */
+function progressAt(total: number, pass: number, passes: number, to: number, lastRow: number): number {
+  const done = (pass + (lastRow > 0 ? to / lastRow : 1)) / passes;
+  return Math.min(total, Math.round(total * done));
 }
 
 interface Cursor {
@@ -104,8 +158,9 @@ export async function runPasses(
   const start = await readCursor(db, imp, position);
   const { total, lastRow } = start;
   let { pass, cursor } = start;
-  let step = chunkRowsFor(db, config);
-  const adaptive = db.engine === 'pglite' && config.worker.chunkRows === undefined;
+  const whole = config.worker.chunkRows === undefined && !!phase.wholePasses?.(db.engine);
+  const sizes = whole ? { ...rangeSizesFor(db, config), first: Math.max(lastRow, 1), adaptive: false } : rangeSizesFor(db, config);
+  let step = sizes.first;
   if (phase.prepare && pass === 0 && cursor === 0) {
     await db.transaction(async (tx) => {
       await fence(tx, imp, 'check');
@@ -118,17 +173,17 @@ export async function runPasses(
       const from = cursor + 1;
       if (deps.shouldStop?.({ phase: name, from })) throw new Released(imp.id);
       const to = Math.min(cursor + step, lastRow);
-      const done = (pass + to / lastRow) / phase.passes.length;
       const started = performance.now();
       await db.transaction(async (tx) => {
         await fence(tx, imp, 'check');
         await planForImport(tx, config.worker.workMem);
-        const out = await run({ ...ctx, tx, from, to, ranged: true });
+        // A range that is the whole file runs the statements written for the whole file.
+        const out = await run({ ...ctx, tx, from, to, ranged: from > 1 || to < lastRow });
         await fence(tx, imp, 'lock');
-        await recordRange(tx, imp.id, position, { pass, cursor: to, processed: Math.min(total, Math.round(total * done)), ...out });
+        await recordRange(tx, imp.id, position, { pass, cursor: to, processed: progressAt(total, pass, phase.passes.length, to, lastRow), ...out });
       });
       crashPoint(`${name}:after-range`);
-      if (adaptive) step = nextRangeRows(to - from + 1, performance.now() - started);
+      if (sizes.adaptive) step = nextRangeRows(to - from + 1, performance.now() - started, sizes);
       cursor = to;
     }
   }
@@ -160,18 +215,45 @@ async function recordRange(
   );
 }
 
-/** A phase with passes as one transaction (`oneRange`, or a sync import's preparsing): every pass over all rows. */
-export async function runWhole(ctx: PhaseContext, position: number, phase: ChunkedPhase): Promise<PhaseOutcome> {
+/**
+ * A phase with passes as one transaction (`oneTransaction`, `oneRange`, or a sync import's
+ * upload phases). With `sizes`, each pass goes range by range (as runPasses would, but nothing
+ * commits until the phase does) and `live` is told of each range: work done, not committed.
+ * Without, every pass runs over all rows at once.
+ */
+export async function runWhole(
+  ctx: PhaseContext,
+  position: number,
+  phase: ChunkedPhase,
+  opts: { sizes?: RangeSizes; live?: LiveProgress } = {},
+): Promise<PhaseOutcome> {
   const { lastRow } = await readCursor(ctx.tx, ctx.imp, position);
+  const total = await phaseTotal(ctx.tx, ctx.imp.id, position);
   await phase.prepare?.(ctx);
   let removed = 0;
   const counts: Record<string, number> = {};
-  for (const run of phase.passes) {
-    const out = await run({ ...ctx, from: 1, to: lastRow, ranged: false });
+  const add = (out: RangeOutcome) => {
     removed += out.removed;
     for (const [k, v] of Object.entries(out.counts ?? {})) counts[k] = (counts[k] ?? 0) + v;
+  };
+  const { sizes, live } = opts;
+  for (const [pass, run] of phase.passes.entries()) {
+    if (!sizes) {
+      add(await run({ ...ctx, from: 1, to: lastRow, ranged: false }));
+      continue;
+    }
+    let step = sizes.first;
+    for (let cursor = 0; cursor < lastRow; ) {
+      const from = cursor + 1;
+      const to = Math.min(cursor + step, lastRow);
+      const started = performance.now();
+      add(await run({ ...ctx, from, to, ranged: from > 1 || to < lastRow }));
+      live?.report(progressAt(total, pass, phase.passes.length, to, lastRow));
+      if (sizes.adaptive) step = nextRangeRows(to - from + 1, performance.now() - started, sizes);
+      cursor = to;
+    }
   }
-  return { total: await phaseTotal(ctx, position), error: removed, stats: counts };
+  return { total, error: removed, stats: counts };
 }
 
 /** The outcome of a phase whose passes ran range by range: what its ranges recorded. */
@@ -182,10 +264,4 @@ export async function finishPasses(ctx: PhaseContext, position: number): Promise
   );
   const r = res.rows[0] ?? { total: 0, error: 0, counts: {} };
   return { total: r.total, error: r.error, stats: r.counts };
-}
-
-/** The rows the phase started with (markPhaseRunning). */
-async function phaseTotal(ctx: PhaseContext, position: number): Promise<number> {
-  const res = await ctx.tx.query<{ total: number }>('SELECT total FROM import_phases WHERE import_id = $1 AND position = $2', [ctx.imp.id, position]);
-  return res.rows[0]?.total ?? 0;
 }

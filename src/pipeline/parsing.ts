@@ -6,7 +6,8 @@ import { analyzeWorkingRows } from '../staging/working-rows.js';
 // different keys), handled per duplicate_handling. Then rows that would give the same
 // external_id to different records are duplicates too, since external_id is unique per
 // organization and one of them would otherwise fail the whole batch. Range by range on PGlite
-// (the second pass starts once the first has seen every row), one statement each on PostgreSQL.
+// (the second pass starts once the first has seen every row); on PostgreSQL each pass is one
+// statement over the file, committed on its own (see preparsing.ts).
 export const parsing: ChunkedPhase = {
   passes: [
     (ctx) => removeDuplicates(ctx, 'record'),
@@ -14,7 +15,7 @@ export const parsing: ChunkedPhase = {
   ],
   // Transforming has just filled import_row_ids; this and validation look rows up in it.
   prepare: ({ tx }) => analyzeWorkingRows(tx, 'import_row_ids'),
-  oneRange: (_imp, engine) => engine !== 'pglite',
+  wholePasses: (engine) => engine !== 'pglite',
 };
 
 /** The duplicate rules of each pass, for the action (sql:print). */

@@ -37,7 +37,8 @@ export type Phase = (ctx: PhaseContext) => Promise<PhaseOutcome>;
  *    the download files are written from the working rows first, outside that transaction
  *    (page by page, so PGlite's one session is never held long), and recorded in it.
  *  - `ranges`: range by range, each range committed with the phase's cursor (chunked-phase.ts);
- *    the phase's `oneRange` may ask for a single range on some engine or action.
+ *    the phase's `oneTransaction` may ask for all its ranges in one transaction on some engine
+ *    (reported live, not committed), its `oneRange` for a single range for some action.
  *  - `batches`: the phase reads the rows in and commits them batch by batch with its progress,
  *    then completes itself (prevalidation: the rows come from the uploaded file here, from the
  *    request for a sync import, see imports/create-import.ts).

@@ -10,14 +10,17 @@ import { countLiveRows } from '../staging/working-rows.js';
 // removes them (process-deletes.ts).
 //
 // SPEC §3 wants the phase all or nothing. On PostgreSQL it is one transaction (readers are not
-// blocked by it). On PGlite, whose one session a long transaction would take from the API for
-// seconds, merge and overwrite run range by range instead: there only one import runs at a
-// time, so an import that stops before finishing the phase can undo the ranges it committed
-// exactly, from its events (undo-processing.ts). Deletes stay one transaction everywhere: a
-// deleted record's events could not give back its created_at.
+// blocked by it), worked through range by range so that its progress shows (reported live,
+// lifecycle/live-progress.ts). On PGlite, whose one session a long transaction would take from
+// the API for seconds, merge and overwrite commit range by range instead: there only one
+// import runs at a time, so an import that stops before finishing the phase can undo the
+// ranges it committed exactly, from its events (undo-processing.ts). Deletes stay one
+// statement set over all rows, in one transaction, everywhere: a deleted record's events could
+// not give back its created_at, and removeRecords runs once per transaction.
 export const processing: ChunkedPhase = {
   passes: [processRange],
-  oneRange: (imp, engine) => engine !== 'pglite' || imp.action === 'delete',
+  oneTransaction: (_imp, engine) => engine !== 'pglite',
+  oneRange: (imp) => imp.action === 'delete',
 };
 
 async function processRange(ctx: ChunkContext): Promise<RangeOutcome> {

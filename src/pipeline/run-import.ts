@@ -6,10 +6,11 @@ import { writeImportFiles, type WrittenFiles } from '../downloads/import-files.j
 import { endImport } from '../lifecycle/end-import.js';
 import { fence, Released } from '../lifecycle/fencing.js';
 import { recordFiles, refreshStats } from '../lifecycle/import-facts.js';
-import { completePhase, markPhaseRunning, phaseStatuses } from '../lifecycle/phase-progress.js';
+import { liveProgress } from '../lifecycle/live-progress.js';
+import { completePhase, markPhaseRunning, phaseStatuses, phaseTotal } from '../lifecycle/phase-progress.js';
 import { getResource } from '../resources/index.js';
 import { countLiveRows, dropWorkingRowsInRanges, planForImport } from '../staging/working-rows.js';
-import { chunkRowsFor, finishPasses, runPasses, runWhole } from './chunked-phase.js';
+import { chunkRowsFor, finishPasses, rangeSizesFor, runPasses, runWhole } from './chunked-phase.js';
 import type { PhaseDefinition, PhaseOutcome, RunDeps } from './phase.js';
 import { phasesFor, type PhaseName } from './phase-list.js';
 
@@ -53,20 +54,34 @@ async function runPhase(deps: RunDeps, imp: ImportRecord, position: number, last
     await fence(tx, imp);
     await markPhaseRunning(tx, imp.id, position, await countLiveRows(tx, imp.id));
   });
-  // A phase with ranges runs range by range, unless it must be one transaction here.
-  const ranged = phase.commits === 'ranges' && !phase.run.oneRange?.(imp, db.engine);
-  if (ranged) await runPasses(deps, { imp, def, config }, position, name, phase.run);
+  // A phase with ranges commits range by range, unless it must be one transaction here; then
+  // its ranges are reported live, not committed (chunked-phase.ts).
+  const chunked = phase.commits === 'ranges' ? phase.run : null;
+  const split = chunked !== null && !chunked.oneRange?.(imp);
+  const ranged = split && !chunked.oneTransaction?.(imp, db.engine);
+  if (ranged) await runPasses(deps, { imp, def, config }, position, name, chunked);
   // SPEC §6: the downloads are written from the working rows, which nothing changes any more,
-  // page by page outside a transaction; a run that dies after writes them again.
+  // page by page outside a transaction; a run that dies after writes them again. Most of the
+  // phase's time: reported live, as the share of the rows written.
   let files: WrittenFiles | null = null;
-  if (phase.commits === 'whole' && phase.writesDownloads) files = await writeImportFiles(db, deps.storage, imp.id);
+  if (phase.commits === 'whole' && phase.writesDownloads) {
+    const live = liveProgress(db, imp, position, { insideTransaction: false });
+    const total = await phaseTotal(db, imp.id, position);
+    files = await writeImportFiles(db, deps.storage, imp.id, (done, of) => live.report(Math.min(total, Math.round((total * done) / Math.max(of, 1)))));
+    await live.settle();
+  }
   await db.transaction(async (tx) => {
     await fence(tx, imp, 'check');
     await planForImport(tx, config.worker.workMem);
     const ctx = { tx, imp, def, config };
     let out: PhaseOutcome;
     if (phase.commits === 'whole') out = await phase.run(ctx);
-    else out = ranged ? await finishPasses(ctx, position) : await runWhole(ctx, position, phase.run);
+    else if (ranged) out = await finishPasses(ctx, position);
+    else {
+      const live = liveProgress(db, imp, position, { insideTransaction: true });
+      out = await runWhole(ctx, position, phase.run, split ? { sizes: rangeSizesFor(db, config), live } : {});
+      await live.settle();
+    }
     await fence(tx, imp, 'lock');
     crashPoint(`${name}:before-commit`);
     await completePhase(tx, imp.id, position, out, out.skipped ? 'skipped' : 'completed');
