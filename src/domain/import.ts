@@ -75,6 +75,8 @@ export interface ImportRecord {
   reason: string | null;
   has_upload_file: boolean;
   has_errors_file: boolean;
+  /** The per-row results download exists (results.csv / results.json). */
+  has_results_file: boolean;
   name: string | null;
   location_id: string | null;
   created_by: string | null;
@@ -85,6 +87,8 @@ export interface ImportRecord {
   expected_checksum: string | null;
   save_upload: boolean;
   allow_mass_delete: boolean;
+  /** Runs every phase but changes no record and writes no event (src/pipeline/dry-run.ts). */
+  dry_run: boolean;
   file_key: string | null;
   file_format: string | null;
   attempt: number;

@@ -29,6 +29,12 @@ export const CreateImportBody = z
       .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 lower-case hex digits')
       .optional(),
     allow_mass_delete: z.boolean().default(false),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run every phase and report what a real run would do (stats, phases, row errors, GET /v1/imports/{id}/changes) while changing no record and writing no event.',
+      ),
     data: z
       .union([z.array(z.unknown()), z.string()])
       .optional()

@@ -51,6 +51,8 @@ export const ImportView = z
     reason: z.string().nullable(),
     has_upload_file: z.boolean(),
     has_errors_file: z.boolean(),
+    has_results_file: z.boolean().describe('The per-row results download exists (include_results_csv / include_results_json).'),
+    dry_run: z.boolean().describe('A dry run: its stats, phases, row errors and changes are what a real run would do; it changed no record and wrote no event.'),
     name: z.string().nullable(),
     location_id: z.string().nullable(),
     created_by: z.string().nullable(),
@@ -66,6 +68,8 @@ export const ImportView = z
     _upload_json_url: z.string().nullable(),
     _errors_csv_url: z.string().nullable(),
     _errors_json_url: z.string().nullable(),
+    _results_csv_url: z.string().nullable(),
+    _results_json_url: z.string().nullable(),
   })
   .meta({ id: 'Import' });
 
@@ -77,6 +81,8 @@ export interface ImportUrls {
   _upload_json_url?: string | null;
   _errors_csv_url?: string | null;
   _errors_json_url?: string | null;
+  _results_csv_url?: string | null;
+  _results_json_url?: string | null;
 }
 
 export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: ImportUrls = {}): ImportView {
@@ -92,6 +98,8 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     reason: i.reason,
     has_upload_file: i.has_upload_file,
     has_errors_file: i.has_errors_file,
+    has_results_file: i.has_results_file,
+    dry_run: i.dry_run,
     name: i.name,
     location_id: i.location_id,
     created_by: i.created_by,
@@ -107,5 +115,7 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     _upload_json_url: urls._upload_json_url ?? null,
     _errors_csv_url: urls._errors_csv_url ?? null,
     _errors_json_url: urls._errors_json_url ?? null,
+    _results_csv_url: urls._results_csv_url ?? null,
+    _results_json_url: urls._results_json_url ?? null,
   };
 }
