@@ -19,7 +19,7 @@ async function freshOrg() {
     const out: any[] = [];
     for (let after: string | null = null; ; ) {
       const sep = url.includes('?') ? '&' : '?';
-      const res = await svc.call('GET', `${url}${sep}limit=1000${after ? `&starting_after=${after}` : ''}`, key);
+      const res: { status: number; body: any } = await svc.call('GET', `${url}${sep}limit=1000${after ? `&starting_after=${after}` : ''}`, key);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       out.push(...res.body.data);
       if (!res.body.pagination.has_more) return out;

@@ -24,7 +24,7 @@ async function all(org: Org, url: string): Promise<any[]> {
   const out: any[] = [];
   for (let after: string | null = null; ; ) {
     const sep = url.includes('?') ? '&' : '?';
-    const res = await svc.call('GET', `${url}${sep}limit=1000${after ? `&starting_after=${after}` : ''}`, org.k.key);
+    const res: { status: number; body: any } = await svc.call('GET', `${url}${sep}limit=1000${after ? `&starting_after=${after}` : ''}`, org.k.key);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     out.push(...res.body.data);
     if (!res.body.pagination.has_more) return out;
