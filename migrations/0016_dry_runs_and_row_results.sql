@@ -18,8 +18,9 @@ CREATE TABLE forecast_events (
   created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX forecast_events_by_import ON forecast_events (import_id, id);
--- The results file looks up each row's record among the import's would-be changes.
-CREATE INDEX forecast_events_by_record ON forecast_events (import_id, record_id);
+-- The results file looks up each row's record among the import's would-be changes
+-- (src/downloads/row-results.ts says why by record alone).
+CREATE INDEX forecast_events_by_record ON forecast_events (record_id);
 
 -- The per-row results download (results.csv / results.json), written with the other downloads.
 ALTER TABLE imports ADD COLUMN has_results_file boolean NOT NULL DEFAULT false;
