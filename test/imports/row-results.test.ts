@@ -30,7 +30,7 @@ async function results(key: string, id: string): Promise<{ csv: string[][]; json
 const tally = (rows: { outcome: string }[]) => rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }), {});
 
 describe('per-row results', () => {
-  it('a 10,000-row import: 10,000 lines whose outcomes add up to the stats, errors and duplicates with their codes', async () => {
+  it('a 10,000-row import: 10,000 lines whose outcomes add up to the stats, errors and duplicates with their codes', { timeout: 300_000 }, async () => {
     const key = await svc.newOrg();
     const t = importer(svc, key);
     await t.merge('item', Array.from({ length: 3000 }, (_, i) => ({ external_id: `I${i}`, name: `Item ${i}` })));
