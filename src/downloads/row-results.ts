@@ -11,6 +11,9 @@ import type { Queryable } from '../db/db.js';
 // processing completed, the change its record got from this import (`created`, `updated`,
 // `deleted`; no change is `unchanged`); else — the import ended before processing completed —
 // `unprocessed`. For a dry run the changes are its forecast, so the file is the forecast too.
+//
+// Cost (npm run bench, 100k-row merge into half-full, PostgreSQL, same quiet machine): processing
+// unchanged (5.2 s before, 4.8 s after), cleanup 2.3 s → 4.3 s for writing the two files.
 
 export const ROW_OUTCOMES = ['created', 'updated', 'unchanged', 'deleted', 'duplicate', 'error', 'unprocessed'] as const;
 export type RowOutcome = (typeof ROW_OUTCOMES)[number];
