@@ -63,11 +63,17 @@ export async function follow(api: ApiClient, id: string, json: boolean): Promise
 function printOutcome(imp: ImportJson): void {
   const s = imp.stats;
   const colour = imp.status === 'completed' ? 'green' : 'red';
-  line(`${paint(['bold', colour], imp.status)}  import ${imp.id}${imp.reason ? `: ${imp.reason}` : ''}`);
+  line(`${paint(['bold', colour], imp.status)}  import ${imp.id}${imp.dry_run ? ' (dry run)' : ''}${imp.reason ? `: ${imp.reason}` : ''}`);
+  // A dry run's stats are a forecast: say so, and where its would-be changes are.
+  if (imp.dry_run) line(`${paint('yellow', 'dry run')}: nothing was changed. A real run of this file would do:`);
   line(
     `rows ${s.total}: created ${s.created}, updated ${s.updated}, unchanged ${s.unchanged}, deleted ${s.deleted}, ` +
       `overwritten ${s.overwritten}, duplicates ${s.duplicates}, errors ${s.errors}; events ${s.events}`,
   );
+  if (imp.dry_run && imp.status === 'completed') {
+    line(`the would-be changes, record by record: npm run cli -- imports changes ${imp.id}`);
+    line(`every row's forecast outcome:           npm run cli -- imports download ${imp.id} results`);
+  }
 }
 
 export function printImport(imp: ImportJson): void {

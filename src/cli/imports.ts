@@ -4,6 +4,7 @@ import { Argument, Option, type Command } from 'commander';
 import { download, putFile } from './api-client.js';
 import { CliError, client, opts, positiveInt, userPath } from './command-context.js';
 import { errorsCsv, follow, printErrors, printImport, type RowError } from './import-report.js';
+import { changesCommand } from './import-changes.js';
 import { line, printJson, printTable, when } from './output.js';
 import { FINAL_STATUSES, uploadView, type ImportJson } from './progress.js';
 import { revertCommand } from './revert.js';
@@ -28,8 +29,9 @@ export function importCommands(program: Command): void {
     .option('--name <name>', 'a name for the import')
     .option('--no-save-upload', 'do not keep the uploaded rows for download')
     .option('--review', 'after the upload, show how the file maps (the import waits; run it with: imports start ID)')
+    .option('--dry-run', 'report what the import would do (stats, row errors, changes) without changing any record')
     .option('--wait', 'follow the phases until the import ends; exit 0 only if it completed')
-    .action(async (file: string, o: { resource: string; action: string; duplicateHandling?: string; map: string[]; locationId?: string; name?: string; saveUpload: boolean; review?: boolean; wait?: boolean }, cmd: Command) => {
+    .action(async (file: string, o: { resource: string; action: string; duplicateHandling?: string; map: string[]; locationId?: string; name?: string; saveUpload: boolean; review?: boolean; dryRun?: boolean; wait?: boolean }, cmd: Command) => {
       const g = opts(cmd);
       const api = client(cmd);
       let size: number;
@@ -53,9 +55,10 @@ export function importCommands(program: Command): void {
         ...(o.name ? { name: o.name } : {}),
         ...(o.saveUpload ? {} : { save_upload: false }),
         ...(o.review ? { review: true } : {}),
+        ...(o.dryRun ? { dry_run: true } : {}),
       });
       if (!created._upload_url) throw new CliError(`The API answered import ${created.id} without an upload URL.`);
-      if (!g.json) line(`import ${created.id} created (${o.resource}, ${o.action})`);
+      if (!g.json) line(`import ${created.id} created (${o.resource}, ${o.action}${o.dryRun ? ', dry run: nothing will be changed' : ''})`);
       const up = uploadView(path.basename(file), size, !!g.json);
       const abort = new AbortController();
       const onInt = () => {
@@ -160,14 +163,16 @@ export function importCommands(program: Command): void {
       printErrors(errors);
     });
 
+  changesCommand(imports);
+
   imports
     .command('download')
-    .description("download an import's stored files: its uploaded rows or its row errors")
+    .description("download an import's stored files: its uploaded rows, its row errors, or every row's outcome (results)")
     .argument('<id>')
-    .addArgument(new Argument('<which>', 'upload or errors').choices(['upload', 'errors']))
+    .addArgument(new Argument('<which>', 'upload, errors or results (one line per row: row, line, outcome, record_id, error_code)').choices(['upload', 'errors', 'results']))
     .addOption(new Option('--format <format>').choices(['csv', 'json']).default('csv'))
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action(async (id: string, which: 'upload' | 'errors', o: { format: 'csv' | 'json'; output?: string }, cmd: Command) => {
+    .action(async (id: string, which: 'upload' | 'errors' | 'results', o: { format: 'csv' | 'json'; output?: string }, cmd: Command) => {
       const flag = `include_${which}_${o.format}`;
       const imp = await client(cmd).get<ImportJson>(`/v1/imports/${id}`, { [flag]: true });
       const url = imp[`_${which}_${o.format}_url`];
@@ -175,7 +180,9 @@ export function importCommands(program: Command): void {
         throw new CliError(
           which === 'errors'
             ? `Import ${id} has no errors file${FINAL_STATUSES.has(imp.status) ? '' : ' yet (it is written when the import ends)'}.`
-            : `Import ${id} has no stored upload${FINAL_STATUSES.has(imp.status) ? ' (save_upload was off, or the file could not be read)' : ' yet (it is written when the import ends)'}.`,
+            : which === 'results'
+              ? `Import ${id} has no results file${FINAL_STATUSES.has(imp.status) ? ' (its file could not be read, or retention deleted it)' : ' yet (it is written when the import ends)'}.`
+              : `Import ${id} has no stored upload${FINAL_STATUSES.has(imp.status) ? ' (save_upload was off, or the file could not be read)' : ' yet (it is written when the import ends)'}.`,
         );
       }
       const out = o.output ? fs.createWriteStream(userPath(o.output)) : process.stdout;

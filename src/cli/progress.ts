@@ -25,6 +25,8 @@ export interface ImportJson {
   name: string | null;
   created_at: number;
   _upload_url: string | null;
+  /** A dry run: its stats are what a real run would do. */
+  dry_run?: boolean;
   [k: string]: unknown;
 }
 

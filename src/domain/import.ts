@@ -78,6 +78,8 @@ export interface ImportRecord {
   reason: string | null;
   has_upload_file: boolean;
   has_errors_file: boolean;
+  /** The per-row results download exists (results.csv / results.json). */
+  has_results_file: boolean;
   name: string | null;
   location_id: string | null;
   created_by: string | null;
@@ -90,6 +92,8 @@ export interface ImportRecord {
   allow_mass_delete: boolean;
   /** Created with `review: true`: after its upload it waits `requested` for POST …/start. */
   review: boolean;
+  /** Runs every phase but changes no record and writes no event (src/pipeline/dry-run.ts). */
+  dry_run: boolean;
   file_key: string | null;
   file_format: string | null;
   attempt: number;

@@ -3,6 +3,7 @@ import { csvStream, jsonArrayStream } from '../files/index.js';
 import type { Storage } from '../storage/storage.js';
 import type { RowErrorView } from '../domain/import.js';
 import { ERRORS_FILE_COLUMNS } from '../domain/errors-file.js';
+import { RESULTS_FILE_COLUMNS, rowResultPages } from './row-results.js';
 import { teePages, type Tee } from './tee-pages.js';
 
 // The files an import keeps in storage, all under `imports/<organization>/<import>/`:
@@ -17,6 +18,8 @@ import { teePages, type Tee } from './tee-pages.js';
 //                       uploaded again as it is (the `_import_` columns are ignored on upload,
 //                       domain/errors-file.ts; the formula guard comes off, files/formula-guard.ts)
 //   errors.json         [{ row, phase, code, field, message, data }] in row order
+//   results.csv         one line per input row: row, line, outcome, record_id, error_code
+//   results.json        the same as a JSON array of objects (row-results.ts)
 //
 // The four downloads are written from the database — `import_rows.raw` (every input row, as
 // uploaded) and `import_errors` — by `writeImportFiles`, which runs before the working rows are
@@ -24,7 +27,7 @@ import { teePages, type Tee } from './tee-pages.js';
 // each page read once for both formats; no file is ever held in memory. The `has_upload_file` /
 // `has_errors_file` flags are set here and only here, so a flag is true exactly when its files exist.
 
-export const DOWNLOAD_FILES = ['upload.csv', 'upload.json', 'errors.csv', 'errors.json'] as const;
+export const DOWNLOAD_FILES = ['upload.csv', 'upload.json', 'errors.csv', 'errors.json', 'results.csv', 'results.json'] as const;
 export type DownloadFile = (typeof DOWNLOAD_FILES)[number];
 
 const CONTENT_TYPES: Record<DownloadFile, string> = {
@@ -32,6 +35,8 @@ const CONTENT_TYPES: Record<DownloadFile, string> = {
   'upload.json': 'application/json; charset=utf-8',
   'errors.csv': 'text/csv; charset=utf-8',
   'errors.json': 'application/json; charset=utf-8',
+  'results.csv': 'text/csv; charset=utf-8',
+  'results.json': 'application/json; charset=utf-8',
 };
 
 const PAGE_ROWS = 2000;
@@ -62,7 +67,8 @@ export function downloadFilename(imp: ImportRef, file: DownloadFile): string {
   return `${imp.id}-${file}`;
 }
 
-export function isDownloadAvailable(imp: { has_upload_file: boolean; has_errors_file: boolean }, file: DownloadFile): boolean {
+export function isDownloadAvailable(imp: { has_upload_file: boolean; has_errors_file: boolean; has_results_file: boolean }, file: DownloadFile): boolean {
+  if (file.startsWith('results.')) return imp.has_results_file;
   return file.startsWith('upload.') ? imp.has_upload_file : imp.has_errors_file;
 }
 
@@ -106,7 +112,7 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
       [importId],
     )
   ).rows[0];
-  if (!facts) return { upload: false, errors: false };
+  if (!facts) return { upload: false, errors: false, results: false };
   const imp = { id: importId, organization_id: facts.organization_id };
   const headers = facts.file_headers ?? [];
   // Rows to read, about: the staged rows (numbered from 1) when the upload files are written, and the row errors.
@@ -138,12 +144,23 @@ export async function writeImportFiles(tx: Queryable, storage: Storage, importId
       ['errors.json', importFileKey(imp, 'errors.json'), jsonArrayStream(jsonRows)],
     ]);
   }
-  return { upload: withUpload, errors: facts.has_errors };
+  // The per-row results, like the original rows, only of a completely read file.
+  const withResults = facts.prevalidated && facts.has_rows;
+  if (withResults) {
+    const tee = teePages(rowResultPages(tx, importId));
+    const [forCsv, forJson] = tee.readers;
+    await putTogether(storage, tee, [
+      ['results.csv', importFileKey(imp, 'results.csv'), csvStream([...RESULTS_FILE_COLUMNS], mapPages(forCsv, (r) => RESULTS_FILE_COLUMNS.map((c) => r[c])))],
+      ['results.json', importFileKey(imp, 'results.json'), jsonArrayStream(forJson)],
+    ]);
+  }
+  return { upload: withUpload, errors: facts.has_errors, results: withResults };
 }
 
 export interface WrittenFiles {
   upload: boolean;
   errors: boolean;
+  results: boolean;
 }
 
 /**

@@ -16,6 +16,8 @@ const importExample = {
   reason: null,
   has_upload_file: false,
   has_errors_file: true,
+  has_results_file: true,
+  dry_run: false,
   name: null,
   location_id: null,
   created_by: 'key_0193a1b2c3d4e5f60718293a4b5c6d01',
@@ -43,6 +45,8 @@ const importExample = {
   _upload_json_url: null,
   _errors_csv_url: null,
   _errors_json_url: null,
+  _results_csv_url: null,
+  _results_json_url: null,
 };
 
 const createRequests: Examples = {
@@ -83,6 +87,32 @@ const createRequests: Examples = {
   overwrite: {
     summary: 'Overwrite: the file becomes the complete set of items',
     value: { resource: 'item', action: 'overwrite', upload_mode: 'sync', allow_mass_delete: false, data: [{ external_id: 'I1', name: 'Laptop' }, { external_id: 'I2', name: 'Monitor' }] },
+  },
+  dryRun: {
+    summary: 'Dry run: what this overwrite would do, changing nothing (then GET /v1/imports/{id}/changes)',
+    value: { resource: 'item', action: 'overwrite', upload_mode: 'sync', dry_run: true, data: [{ external_id: 'I1', name: 'Laptop Pro' }, { external_id: 'I3', name: 'Dock' }] },
+  },
+};
+
+const changes: Examples = {
+  dryRunOverwrite: {
+    summary: "A dry-run overwrite's would-be changes",
+    value: {
+      data: [
+        {
+          id: 'evt_0193a1b2c3d4e5f60718293a4b5c6d10',
+          object: 'change',
+          change: 'updated',
+          resource: 'item',
+          record_id: 'itm_0193a1b2c3d4e5f60718293a4b5c6d20',
+          before: { external_id: 'I1', name: 'Laptop', sku: null },
+          after: { external_id: 'I1', name: 'Laptop Pro', sku: null },
+        },
+        { id: 'evt_0193a1b2c3d4e5f60718293a4b5c6d11', object: 'change', change: 'created', resource: 'item', record_id: 'itm_0193a1b2c3d4e5f60718293a4b5c6d21', before: null, after: { external_id: 'I3', name: 'Dock', sku: null } },
+        { id: 'evt_0193a1b2c3d4e5f60718293a4b5c6d12', object: 'change', change: 'deleted', resource: 'item', record_id: 'itm_0193a1b2c3d4e5f60718293a4b5c6d22', before: { external_id: 'I2', name: 'Monitor', sku: null }, after: null },
+      ],
+      pagination: { page: 1, limit: 10, has_more: false, total_count: 3 },
+    },
   },
 };
 
@@ -165,4 +195,5 @@ export const EXAMPLES: Record<string, { request?: Examples; responses?: Record<s
       asShown: { summary: 'Run with the mapping the preview shows', value: {} },
     },
   },
+  listImportChanges: { responses: { '200': changes } },
 };

@@ -33,6 +33,12 @@ export const CreateImportBody = z
       .boolean()
       .default(false)
       .describe('Async only: after the upload the import stays `requested` (no phase runs) so its mapping can be checked with GET /v1/imports/{id}/preview; POST /v1/imports/{id}/start runs it.'),
+    dry_run: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Run every phase and report what a real run would do (stats, phases, row errors, GET /v1/imports/{id}/changes) while changing no record and writing no event.',
+      ),
     data: z
       .union([z.array(z.unknown()), z.string()])
       .optional()

@@ -84,6 +84,7 @@ export async function createImport(deps: CreateDeps, actor: Actor, body: CreateI
     expected_checksum: body.checksum ?? null,
     save_upload: body.save_upload,
     allow_mass_delete: body.allow_mass_delete,
+    dry_run: body.dry_run,
     upload_expires_at: null,
     review: body.review,
   };

@@ -21,6 +21,8 @@ export interface IncludeFlags {
   include_upload_json?: boolean;
   include_errors_csv?: boolean;
   include_errors_json?: boolean;
+  include_results_csv?: boolean;
+  include_results_json?: boolean;
 }
 
 export const uploadPath = (importId: string) => `/v1/uploads/${importId}`;
@@ -31,6 +33,8 @@ const INCLUDES: [keyof IncludeFlags, keyof ImportUrls, DownloadFile][] = [
   ['include_upload_json', '_upload_json_url', 'upload.json'],
   ['include_errors_csv', '_errors_csv_url', 'errors.csv'],
   ['include_errors_json', '_errors_json_url', 'errors.json'],
+  ['include_results_csv', '_results_csv_url', 'results.csv'],
+  ['include_results_json', '_results_json_url', 'results.json'],
 ];
 
 /** `baseUrl`: PUBLIC_URL, else the origin the request came to. */

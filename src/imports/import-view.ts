@@ -59,6 +59,8 @@ export const ImportView = z
     reason: z.string().nullable(),
     has_upload_file: z.boolean(),
     has_errors_file: z.boolean(),
+    has_results_file: z.boolean().describe('The per-row results download exists (include_results_csv / include_results_json).'),
+    dry_run: z.boolean().describe('A dry run: its stats, phases, row errors and changes are what a real run would do; it changed no record and wrote no event.'),
     name: z.string().nullable(),
     location_id: z.string().nullable(),
     created_by: z.string().nullable(),
@@ -80,6 +82,8 @@ export const ImportView = z
     _errors_json_url: z.string().nullable(),
     reverts: z.string().nullable().describe('A revert: the import it takes back (POST /v1/imports/{id}/revert); null otherwise.'),
     reverted_by: z.string().nullable().describe('The revert that took (or is taking) this import back; null when none. A revert that failed does not count.'),
+    _results_csv_url: z.string().nullable(),
+    _results_json_url: z.string().nullable(),
   })
   .meta({ id: 'Import' });
 
@@ -91,6 +95,8 @@ export interface ImportUrls {
   _upload_json_url?: string | null;
   _errors_csv_url?: string | null;
   _errors_json_url?: string | null;
+  _results_csv_url?: string | null;
+  _results_json_url?: string | null;
 }
 
 /** A review import whose file is stored and which nobody has started yet. */
@@ -111,6 +117,8 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     reason: i.reason,
     has_upload_file: i.has_upload_file,
     has_errors_file: i.has_errors_file,
+    has_results_file: i.has_results_file,
+    dry_run: i.dry_run,
     name: i.name,
     location_id: i.location_id,
     created_by: i.created_by,
@@ -130,5 +138,7 @@ export function toImportView(i: ImportRecord, phases: PhaseRecord[], urls: Impor
     _errors_json_url: urls._errors_json_url ?? null,
     reverts: i.reverts,
     reverted_by: i.reverted_by,
+    _results_csv_url: urls._results_csv_url ?? null,
+    _results_json_url: urls._results_json_url ?? null,
   };
 }

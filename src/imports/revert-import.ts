@@ -95,9 +95,8 @@ function assertRevertable(imp: ImportRecord): void {
   if (imp.status !== 'completed') {
     throw new AppError('invalid_state', `Import "${imp.id}" is ${imp.status}; only a completed import can be reverted.`, { status: imp.status });
   }
-  // A dry run (issue 16, `dry_run`) changed nothing, so there is nothing to take back. Read
-  // loosely: imports created before dry runs existed have no such field.
-  if ((imp as ImportRecord & { dry_run?: boolean }).dry_run === true) {
+  // A dry run changed nothing, so there is nothing to take back.
+  if (imp.dry_run) {
     throw new AppError('invalid_state', `Import "${imp.id}" is a dry run: it changed no record, so there is nothing to revert.`);
   }
   if (imp.reverted_by) throw alreadyReverted(imp.id, imp.reverted_by);

@@ -17,11 +17,16 @@ import type { ImportRecord } from '../domain/import.js';
 /** Records, events or row errors written by one import from which their table is analyzed. */
 export const ANALYZE_AFTER_ROWS = 10_000;
 
-export async function analyzeWhatImportWrote(db: Pick<Queryable, 'exec'>, imp: Pick<ImportRecord, 'resource' | 'stats'>): Promise<string[]> {
+export async function analyzeWhatImportWrote(db: Pick<Queryable, 'exec'>, imp: Pick<ImportRecord, 'resource' | 'stats'> & { dry_run?: boolean }): Promise<string[]> {
   const s = imp.stats;
   const tables: string[] = [];
-  if (s.created + s.updated + s.deleted + s.overwritten >= ANALYZE_AFTER_ROWS) tables.push(getResource(imp.resource).table);
-  if (s.events >= ANALYZE_AFTER_ROWS) tables.push('events');
+  // A dry run's stats count what it would write; it wrote only its forecast (pipeline/dry-run.ts).
+  if (imp.dry_run) {
+    if (s.events >= ANALYZE_AFTER_ROWS) tables.push('forecast_events');
+  } else {
+    if (s.created + s.updated + s.deleted + s.overwritten >= ANALYZE_AFTER_ROWS) tables.push(getResource(imp.resource).table);
+    if (s.events >= ANALYZE_AFTER_ROWS) tables.push('events');
+  }
   if (s.errors + s.duplicates >= ANALYZE_AFTER_ROWS) tables.push('import_errors');
   // Table names come from the resource definitions and this list, never from input.
   if (tables.length > 0) await db.exec(`ANALYZE ${tables.join(', ')}`);

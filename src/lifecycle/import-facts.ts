@@ -54,13 +54,18 @@ export async function recordScopeCount(tx: Queryable, importId: string, count: n
 }
 
 /** Which downloads exist; set by the writer right after it wrote them. */
-export async function recordFiles(tx: Queryable, importId: string, files: { upload: boolean; errors: boolean }): Promise<void> {
-  await tx.query('UPDATE imports SET has_upload_file = $2, has_errors_file = $3 WHERE id = $1', [importId, files.upload, files.errors]);
+export async function recordFiles(tx: Queryable, importId: string, files: { upload: boolean; errors: boolean; results: boolean }): Promise<void> {
+  await tx.query('UPDATE imports SET has_upload_file = $2, has_errors_file = $3, has_results_file = $4 WHERE id = $1', [
+    importId,
+    files.upload,
+    files.errors,
+    files.results,
+  ]);
 }
 
 /** The retention sweep deleted the files. */
 export async function recordFilesPurged(tx: Queryable, importId: string): Promise<void> {
-  await tx.query('UPDATE imports SET has_upload_file = false, has_errors_file = false, files_purged_at = now() WHERE id = $1', [importId]);
+  await tx.query('UPDATE imports SET has_upload_file = false, has_errors_file = false, has_results_file = false, files_purged_at = now() WHERE id = $1', [importId]);
 }
 
 /** The file's headers that the mapping prevalidation applied left unused (in file order). */

@@ -7,8 +7,8 @@ import { REVERT_HOLDING_STATUSES, type ImportRecord } from '../domain/import.js'
 export const epoch = (col: string) => `floor(extract(epoch FROM ${col}))::float8`;
 
 export const IMPORT_COLUMNS = `id, organization_id, resource, upload_mode, action, status, duplicate_handling, reason,
-  has_upload_file, has_errors_file, name, location_id, created_by, updated_by, column_mapping, stats,
-  checksum, expected_checksum, save_upload, allow_mass_delete, review, file_key, file_format, attempt,
+  has_upload_file, has_errors_file, has_results_file, name, location_id, created_by, updated_by, column_mapping, stats,
+  checksum, expected_checksum, save_upload, allow_mass_delete, review, dry_run, file_key, file_format, attempt,
   ${epoch('created_at')} AS created_at, ${epoch('updated_at')} AS updated_at,
   ${epoch('upload_expires_at')} AS upload_expires_at, reverts, revert_force,
   (SELECT rv.id FROM imports rv WHERE rv.reverts = imports.id

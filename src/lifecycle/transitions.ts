@@ -34,6 +34,8 @@ export interface NewImport {
   upload_expires_at: Date | null;
   /** Wait for POST …/start after the upload instead of queueing (async only). */
   review?: boolean;
+  /** A dry run: forecasts, changes nothing (src/pipeline/dry-run.ts). */
+  dry_run?: boolean;
   /** Where its file is when it arrived with the request (an inline XLSX, read by the worker). */
   file_key?: string | null;
 }
@@ -43,14 +45,15 @@ export async function insertImport(tx: Queryable, i: NewImport, phases: readonly
   await tx.query(
     `INSERT INTO imports (id, organization_id, resource, upload_mode, action, status, duplicate_handling, name,
        location_id, created_by, updated_by, column_mapping, stats, checksum, expected_checksum, save_upload,
-       allow_mass_delete, upload_expires_at, file_key, review, queued_at)
+       allow_mass_delete, upload_expires_at, file_key, review, queued_at, dry_run)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16, $17, $18, $19,
-       CASE WHEN $6 = 'queued' THEN now() END)`,
+       CASE WHEN $6 = 'queued' THEN now() END, $20)`,
     [
       i.id, i.organization_id, i.resource, i.upload_mode, i.action, i.status, i.duplicate_handling, i.name,
       i.location_id, i.created_by, i.column_mapping ? JSON.stringify(i.column_mapping) : null,
       JSON.stringify(i.stats), i.checksum, i.expected_checksum, i.save_upload, i.allow_mass_delete,
       i.upload_expires_at, i.file_key ?? null, i.review ?? false,
+      i.dry_run ?? false,
     ],
   );
   await tx.query(

@@ -35,18 +35,18 @@ async function deleteUnmentioned({ tx, imp, def, config }: Parameters<Phase>[0],
         `more than the allowed ${pct(config.limits.massDeleteMaxRatio)}; nothing was deleted. Create the import with allow_mass_delete: true to allow it.`,
     };
   }
-  const removed = await removeRecords(tx, def, p, unmentionedSql(def, p));
+  const removed = await removeRecords(tx, def, p, unmentionedSql(def, p), imp.dry_run);
   return { total, error: 0, stats: { overwritten: removed.deleted, events: stats.events + removed.events } };
 }
 
 /** Every statement of the phase for the action, in order (sql:print). */
-export function cleanupStatements(def: ResourceDefinition, action: Action, p: StatementParams): { name: string; statement: SqlFragment }[] {
+export function cleanupStatements(def: ResourceDefinition, action: Action, p: StatementParams, dryRun = false): { name: string; statement: SqlFragment }[] {
   const count = { name: 'countLiveRows', statement: countLiveRowsSql(p) };
   if (action !== 'overwrite') return [count];
   return [
     count,
     { name: 'countUnmentioned', statement: countUnmentionedSql(def, p) },
-    ...removeRecordsStatements(def, p, unmentionedSql(def, p)).map((s) => ({ ...s, name: `removeRecords.${s.name}` })),
+    ...removeRecordsStatements(def, p, unmentionedSql(def, p), dryRun).map((s) => ({ ...s, name: `removeRecords.${s.name}` })),
   ];
 }
 

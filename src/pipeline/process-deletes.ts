@@ -9,15 +9,15 @@ import { liveRow, RESOLVED_ROWS } from '../staging/working-rows.js';
 // `oneRange`); references to them are cleared (see remove-records.ts).
 export async function processDeletes({ tx, imp, def }: ChunkContext): Promise<RangeOutcome> {
   const p = statementParams(imp);
-  const removed = await removeRecords(tx, def, p, liveRecordIdsSql(p));
+  const removed = await removeRecords(tx, def, p, liveRecordIdsSql(p), imp.dry_run);
   const kept = removed.kept.length === 0 ? 0 : (await tx.query(reportKeptSql(def, p, removed.kept))).rowCount;
   return { removed: kept, counts: { deleted: removed.deleted, events: removed.events } };
 }
 
 /** Every statement, in order (sql:print); the last runs only when a record was spared. */
-export function processDeletesStatements(def: ResourceDefinition, p: StatementParams): { name: string; statement: SqlFragment }[] {
+export function processDeletesStatements(def: ResourceDefinition, p: StatementParams, dryRun = false): { name: string; statement: SqlFragment }[] {
   return [
-    ...removeRecordsStatements(def, p, liveRecordIdsSql(p)).map((s) => ({ ...s, name: `removeRecords.${s.name}` })),
+    ...removeRecordsStatements(def, p, liveRecordIdsSql(p), dryRun).map((s) => ({ ...s, name: `removeRecords.${s.name}` })),
     { name: 'reportKept', statement: reportKeptSql(def, p, ['sample_kept_id']) },
   ];
 }

@@ -2,6 +2,7 @@ import { sql, type SqlFragment } from '../db/sql.js';
 import type { Action } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, RangeOutcome } from './chunked-phase.js';
+import { eventsTable } from './dry-run.js';
 import { lockReferenceTargets } from './reference-locks.js';
 import { statementParams, type StatementParams } from './statement-params.js';
 import { countLiveRows, countLiveRowsIn, liveRowsIn, resolvedRowsIn } from '../staging/working-rows.js';
@@ -17,7 +18,7 @@ export async function processUpserts({ tx, imp, def, from, to, ranged }: ChunkCo
   // Every live row of the range is created, updated or unchanged: counted now, the statement
   // below need not keep the unchanged ones to count them.
   const live = ranged ? await countLiveRowsIn(tx, imp.id, from, to) : await countLiveRows(tx, imp.id);
-  const res = await tx.query<{ created: number; updated: number; events: number }>(upsertRecordsSql(def, imp.action, p));
+  const res = await tx.query<{ created: number; updated: number; events: number }>(upsertRecordsSql(def, imp.action, p, imp.dry_run));
   const c = res.rows[0] ?? { created: 0, updated: 0, events: 0 };
   return { removed: vanished, counts: { created: c.created, updated: c.updated, unchanged: live - c.created - c.updated, events: c.events } };
 }
@@ -44,7 +45,8 @@ function nextValue(def: ResourceDefinition, action: Action, c: string): SqlFragm
   return sql`CASE WHEN s.vals ? ${c} THEN ${given} ELSE ${kept} END`;
 }
 
-export function upsertRecordsSql(def: ResourceDefinition, action: Action, p: StatementParams): SqlFragment {
+/** `dryRun`: the records are not written and the events go to the forecast (dry-run.ts). */
+export function upsertRecordsSql(def: ResourceDefinition, action: Action, p: StatementParams, dryRun = false): SqlFragment {
   const cols = Object.keys(def.fields);
   const idents = cols.map((c) => sql.ident(c));
   const list = (f: (c: ReturnType<typeof sql.ident>, name: string) => SqlFragment) => sql.join(idents.map((c, i) => f(c, cols[i]!)), ', ');
@@ -70,13 +72,13 @@ export function upsertRecordsSql(def: ResourceDefinition, action: Action, p: Sta
        SELECT n.id, n.is_new, ${list((c) => sql`n.${c}`)}, CASE WHEN NOT n.is_new THEN ${asJson(sql`(n.old)`)} END AS before
        FROM next n
        WHERE n.is_new OR ROW(${list((c) => sql`n.${c}`)}) IS DISTINCT FROM ROW(${list((c) => sql`(n.old).${c}`)})
-     ), written AS (
+     ), ${dryRun ? sql.empty : sql`written AS (
        INSERT INTO ${table} AS t (organization_id, id, ${list((c) => sql`${c}`)}, created_at, updated_at)
        SELECT ${p.organizationId}, c.id, ${list((c) => sql`c.${c}`)}, now(), now() FROM changes c
        ON CONFLICT (id) DO UPDATE SET ${list((c) => sql`${c} = EXCLUDED.${c}`)}, updated_at = now()
        RETURNING 1
-     ), events AS (  -- data-modifying CTEs run to completion whether read or not
-       INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
+     ), `}events AS (  -- data-modifying CTEs run to completion whether read or not
+       INSERT INTO ${eventsTable(dryRun)} (id, organization_id, import_id, resource, record_id, type, before, after)
        SELECT gen_id('evt_'), ${p.organizationId}, ${p.importId}, ${def.name}, c.id,
               CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, ${asJson(sql`c`)}
        FROM changes c

@@ -63,6 +63,13 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
     add('processing', [{ name: 'undoUpserts', statement: undoUpsertsSql(def, p) }], 'an import ends while ranged processing is unfinished');
   }
   add('cleanup', cleanupStatements(def, action, p));
+  // A dry run (dry-run.ts) runs the same statements, except these, which forecast instead of
+  // writing (listed without the `doomed` table's setup, which is the same).
+  const dry = 'the import is a dry run';
+  const dryRun = (list: { name: string; statement: SqlFragment }[]) => list.map((s) => ({ ...s, name: `${s.name}(dry run)` }));
+  if (action === 'delete') add('processing', dryRun(processDeletesStatements(def, p, true).slice(2, -1)), dry);
+  else add('processing', dryRun([{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p, true) }]), dry);
+  if (action === 'overwrite') add('cleanup', dryRun(cleanupStatements(def, action, p, true).slice(4)), dry);
   return out;
 }
 

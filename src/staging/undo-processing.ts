@@ -24,6 +24,9 @@ export async function undoUnfinishedProcessing(tx: Queryable, importId: string):
   // Data-modifying CTEs run to completion whether read or not.
   await tx.query(undoUpsertsSql(def, { importId: sql.param(importId, 'import id'), organizationId: sql.param(imp.organization_id, 'organization id') }));
   await tx.query(`DELETE FROM import_errors WHERE import_id = $1 AND phase = 'processing'`, [importId]);
+  // A dry run wrote no record and no event, only its forecast of them (pipeline/dry-run.ts);
+  // nothing but processing has forecast anything yet.
+  await tx.query('DELETE FROM forecast_events WHERE import_id = $1', [importId]);
   await tx.query(`UPDATE import_phases SET cursor = 0, counts = '{}', processed = 0, error = 0, success = 0 WHERE import_id = $1 AND name = 'processing'`, [
     importId,
   ]);

@@ -143,6 +143,33 @@ describe('imports through the CLI', () => {
     expect(JSON.parse((await runCli(['records', 'list', 'contact', '--external-id', 'C1', '--json'], env)).stdout)).toHaveLength(1);
   });
 
+  it('imports create --dry-run: the forecast, then changes and results; nothing is changed', async () => {
+    const res = await runCli(['imports', 'create', file('dry.csv', 'external_id,name\nC1,Renamed By Dry Run\nDRY1,New One\n'), '--resource', 'contact', '--dry-run', '--wait'], env);
+    expect(res.status, res.stdout + res.stderr).toBe(0);
+    const id = /import (imp_\w+) created/.exec(res.stdout)![1]!;
+    expect(res.stdout).toContain('dry run: nothing will be changed');
+    expect(res.stdout).toContain(`completed  import ${id} (dry run)`);
+    expect(res.stdout).toContain('nothing was changed. A real run of this file would do:');
+    expect(res.stdout).toContain('rows 2: created 1, updated 1, unchanged 0');
+    expect(res.stdout).toContain(`npm run cli -- imports changes ${id}`);
+
+    const changes = await runCli(['imports', 'changes', id], env);
+    expect(changes.status, changes.stderr).toBe(0);
+    expect(changes.stdout).toMatch(/^created\tcontact\tcon_\w+\texternal_id "DRY1"$/m);
+    expect(changes.stdout).toMatch(/^updated\tcontact\tcon_\w+\tname: "[^"]+" → "Renamed By Dry Run"$/m);
+    const created = JSON.parse((await runCli(['imports', 'changes', id, '--json', '--change', 'created'], env)).stdout);
+    expect(created).toEqual([expect.objectContaining({ change: 'created', resource: 'contact', before: null, after: expect.objectContaining({ external_id: 'DRY1' }) })]);
+
+    const results = await runCli(['imports', 'download', id, 'results'], env);
+    expect(results.status, results.stderr).toBe(0);
+    // The CSV downloads start with a BOM and end lines with CRLF (RFC 4180), as spreadsheets expect.
+    expect(results.stdout.replace(/^\uFEFF/, '').trim().split('\r\n')).toEqual(['row,line,outcome,record_id,error_code', expect.stringMatching(/^1,2,updated,con_\w+,$/), expect.stringMatching(/^2,3,created,con_\w+,$/)]);
+
+    expect(JSON.parse((await runCli(['records', 'list', 'contact', '--external-id', 'DRY1', '--json'], env)).stdout)).toEqual([]);
+    const c1 = JSON.parse((await runCli(['records', 'list', 'contact', '--external-id', 'C1', '--json'], env)).stdout);
+    expect(c1[0].name).not.toBe('Renamed By Dry Run');
+  });
+
   it('Ctrl-C while watching stops watching and leaves the import alone', async () => {
     const created = await fetch(`http://127.0.0.1:${port}/v1/imports`, {
       method: 'POST',

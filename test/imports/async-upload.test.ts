@@ -84,7 +84,7 @@ describe('the PUT', () => {
     const done = await svc.settle(created.id, key);
     expect(done).toMatchObject({ status: 'completed', stats: { total: 2, created: 2 } });
     // The upload was read into the database; only the downloads remain in storage.
-    expect(storedFiles(done)).toEqual(['upload.csv', 'upload.json']);
+    expect(storedFiles(done)).toEqual(['results.csv', 'results.json', 'upload.csv', 'upload.json']);
   });
 
   it('a second PUT after the upload completed → 409, and the first file stands', async () => {

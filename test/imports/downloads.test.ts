@@ -227,7 +227,8 @@ describe('save_upload: false', () => {
     const urls = await withUrls(imp.id);
     expect(urls._upload_csv_url).toBeNull();
     expect(urls._upload_json_url).toBeNull();
-    expect(storedFiles(imp)).toEqual(['errors.csv', 'errors.json']);
+    // The per-row results hold no cell of the upload (row, line, outcome, record id, error code).
+    expect(storedFiles(imp)).toEqual(['errors.csv', 'errors.json', 'results.csv', 'results.json']);
   });
 });
 
@@ -237,19 +238,19 @@ describe('retention', () => {
     const old = await withUrls((await uploadAndSettle(svc, k, BAD)).id, k);
     const recent = await uploadAndSettle(svc, k, BAD);
     const waiting = await createAsync(svc, k);
-    expect(storedFiles(old)).toEqual(['errors.csv', 'errors.json', 'upload.csv', 'upload.json']);
+    expect(storedFiles(old)).toEqual(['errors.csv', 'errors.json', 'results.csv', 'results.json', 'upload.csv', 'upload.json']);
     await svc.db.query(`UPDATE imports SET updated_at = now() - interval '31 days' WHERE id = ANY($1::text[])`, [[old.id, waiting.id]]);
 
     expect(await sweepRetention(svc.db, svc.storage, svc.config.ttl.retentionDays)).toBeGreaterThanOrEqual(1);
     const swept = await withUrls(old.id, k);
-    expect(swept).toMatchObject({ has_upload_file: false, has_errors_file: false, _upload_csv_url: null, _errors_csv_url: null });
+    expect(swept).toMatchObject({ has_upload_file: false, has_errors_file: false, has_results_file: false, _upload_csv_url: null, _errors_csv_url: null });
     expect(storedFiles(old)).toEqual([]);
     expect((await download(svc, old._errors_csv_url)).status).toBe(404); // a URL minted before
     // The row errors themselves stay readable through the API.
     expect((await svc.call('GET', `/v1/imports/${old.id}/errors`, k)).body.data).toHaveLength(4);
 
     expect(await withUrls(recent.id, k)).toMatchObject({ has_upload_file: true, has_errors_file: true });
-    expect(storedFiles(recent)).toHaveLength(4);
+    expect(storedFiles(recent)).toHaveLength(6);
     expect((await withUrls(waiting.id, k)).status).toBe('requested'); // not finished: not swept
     expect(await sweepRetention(svc.db, svc.storage, svc.config.ttl.retentionDays)).toBe(0); // each import once
   });

@@ -46,7 +46,7 @@ describe('S3 storage end to end', () => {
     expect((await put(svc, created._upload_url, files['csv comma, UTF-8, LF']!)).status).toBe(200);
     const imp = await svc.settle(created.id, key);
     expect(imp).toMatchObject({ status: 'completed', stats: EXPECTED_STATS, has_upload_file: true, has_errors_file: true });
-    expect(await objectsOf(imp)).toEqual(['errors.csv', 'errors.json', 'upload.csv', 'upload.json']);
+    expect(await objectsOf(imp)).toEqual(['errors.csv', 'errors.json', 'results.csv', 'results.json', 'upload.csv', 'upload.json']);
   });
 
   it('hands out presigned GET URLs of the bucket that download as attachments', async () => {
@@ -75,7 +75,7 @@ describe('S3 storage end to end', () => {
     await put(svc, created._upload_url, 'external_id,name,email\nZ1,Zed,bad\nZ2,Zoe,zoe@example.com\n');
     const imp = await svc.settle(created.id, key);
     expect(imp).toMatchObject({ status: 'completed', has_upload_file: false, has_errors_file: true });
-    expect(await objectsOf(imp)).toEqual(['errors.csv', 'errors.json']);
+    expect(await objectsOf(imp)).toEqual(['errors.csv', 'errors.json', 'results.csv', 'results.json']);
 
     await svc.db.query(`UPDATE imports SET updated_at = now() - interval '31 days' WHERE organization_id = $1`, [imp.organization_id]);
     expect(await sweepRetention(svc.db, svc.storage, svc.config.ttl.retentionDays)).toBe(2);

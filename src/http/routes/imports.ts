@@ -8,12 +8,13 @@ import { importUrls } from '../../imports/import-urls.js';
 import { idempotentCreate, requestFingerprint, type StoredResponse } from '../../imports/idempotency.js';
 import { AppError } from '../../errors.js';
 import { getImportView, listImportViews, listRowErrors } from '../../imports/read-imports.js';
+import { CHANGE_KINDS, listImportChanges } from '../../imports/import-changes.js';
 import { RESOURCE_NAMES } from '../../resources/index.js';
 import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { rawSyncData } from '../json-body.js';
 import { documentAs, queryFlag } from '../openapi-schema.js';
-import { listQueryShape, Pagination, rowListQueryShape } from '../pagination.js';
+import { bulkListQueryShape, listQueryShape, Pagination, rowListQueryShape } from '../pagination.js';
 import { publicBaseUrl } from '../public-url.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
 
@@ -40,6 +41,8 @@ const CreateHeaders = z.looseObject({
         'Up to 255 printable ASCII characters, e.g. a UUID.',
     ),
 });
+
+const ChangeKindEnum = z.enum(CHANGE_KINDS).meta({ id: 'ChangeKind' });
 
 export const RowErrorCodeEnum = z.enum(ROW_ERROR_CODES).meta({ id: 'RowErrorCode' });
 
@@ -70,6 +73,19 @@ const RowErrorView = z
   })
   .meta({ id: 'RowError', description: 'One removed row: why, and the row as uploaded.' });
 
+const ChangeView = z
+  .object({
+    id: z.string().describe('The change event\'s id (evt_…, time-ordered); for a dry run, the id of its forecast — no event exists.'),
+    object: z.literal('change'),
+    change: ChangeKindEnum,
+    resource: z.enum(RESOURCE_NAMES).describe('The changed record\'s resource: the import\'s own, or another whose references to deleted records were cleared.'),
+    record_id: z.string(),
+    before: z.record(z.string(), z.unknown()).nullable().describe('The record before the change (null when created).'),
+    after: z.record(z.string(), z.unknown()).nullable().describe('The record after the change (null when deleted).'),
+  })
+  .meta({ id: 'Change', description: 'One record change an import made — or, for a dry run, would make. The same shape for both.' });
+const ChangeList = z.object({ data: z.array(ChangeView), pagination: Pagination }).meta({ id: 'ChangeList' });
+
 const ImportList = z.object({ data: z.array(ImportView), pagination: Pagination }).meta({ id: 'ImportList' });
 const RowErrorList = z.object({ data: z.array(RowErrorView), pagination: Pagination }).meta({ id: 'RowErrorList' });
 
@@ -79,6 +95,10 @@ const GetQuery = z
     include_upload_json: queryFlag('Mint `_upload_json_url`: the original rows as a JSON array (when has_upload_file).'),
     include_errors_csv: queryFlag('Mint `_errors_csv_url`: the row errors as CSV (when has_errors_file).'),
     include_errors_json: queryFlag('Mint `_errors_json_url`: the row errors as a JSON array (when has_errors_file).'),
+    include_results_csv: queryFlag(
+      'Mint `_results_csv_url`: one line per input row — row, line, outcome (created, updated, unchanged, deleted, duplicate, error, unprocessed), record_id, error_code (when has_results_file; a dry run\'s is its forecast).',
+    ),
+    include_results_json: queryFlag('Mint `_results_json_url`: the per-row results as a JSON array of { row, line, outcome, record_id, error_code } (when has_results_file).'),
   });
 
 export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
@@ -199,6 +219,31 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (req) => listRowErrors(deps.db, actorOf(req).organizationId, req.params.id, req.query),
+    );
+
+    app.get(
+      '/imports/:id/changes',
+      {
+        schema: {
+          operationId: 'listImportChanges',
+          summary: "An import's record changes (a dry run's: the would-be changes), in the order made",
+          description:
+            'Record id, created/updated/deleted, before and after. For a real import these are its change events; for a dry run (`dry_run: true`) the changes ' +
+            'a real run would make — nothing was changed. Includes records of other resources whose references to deleted records were cleared. ' +
+            'Filter by `change` and `record_id`; page with `starting_after` / `ending_before` a change id (or `page`).',
+          tags: ['imports'],
+          params: IdParams,
+          querystring: z
+            .object({
+              ...bulkListQueryShape,
+              change: ChangeKindEnum.optional(),
+              record_id: z.string().min(1).max(200).optional().describe('Only the changes of this record.'),
+            })
+            .strict(),
+          response: { 200: ChangeList, ...errorResponses(...AUTHENTICATED, 404) },
+        },
+      },
+      async (req) => listImportChanges(deps.db, actorOf(req).organizationId, req.params.id, req.query),
     );
   };
 }

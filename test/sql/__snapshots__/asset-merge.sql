@@ -1,4 +1,4 @@
--- asset merge: 25 statements
+-- asset merge: 26 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -460,4 +460,52 @@ SELECT coalesce(
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
+
+-- [26] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN assets t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::assets, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, CASE WHEN s.vals ? $5 THEN (s.p).external_id ELSE (s.old).external_id END AS external_id, coalesce(CASE WHEN s.vals ? $6 THEN (s.p).serial_number END, (s.old).serial_number, 'SN-' || upper(right(s.id, 10))) AS serial_number, CASE WHEN s.vals ? $7 THEN (s.p).barcode ELSE (s.old).barcode END AS barcode, CASE WHEN s.vals ? $8 THEN (s.p).item ELSE (s.old).item END AS item, CASE WHEN s.vals ? $9 THEN (s.p).location ELSE (s.old).location END AS location, CASE WHEN s.vals ? $10 THEN (s.p).status ELSE (s.old).status END AS status, CASE WHEN s.vals ? $11 THEN (s.p).category ELSE (s.old).category END AS category, CASE WHEN s.vals ? $12 THEN (s.p).purchased_at ELSE (s.old).purchased_at END AS purchased_at, CASE WHEN s.vals ? $13 THEN (s.p).warranty_expires_at ELSE (s.old).warranty_expires_at END AS warranty_expires_at, CASE WHEN s.vals ? $14 THEN (s.p).notes ELSE (s.old).notes END AS notes
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.serial_number, n.barcode, n.item, n.location, n.status, n.category, n.purchased_at, n.warranty_expires_at, n.notes, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).serial_number, $7::text, (n.old).barcode, $8::text, (n.old).item, $9::text, (n.old).location, $10::text, (n.old).status, $11::text, (n.old).category, $12::text, (n.old).purchased_at, $13::text, (n.old).warranty_expires_at, $14::text, (n.old).notes) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.serial_number, n.barcode, n.item, n.location, n.status, n.category, n.purchased_at, n.warranty_expires_at, n.notes) IS DISTINCT FROM ROW((n.old).external_id, (n.old).serial_number, (n.old).barcode, (n.old).item, (n.old).location, (n.old).status, (n.old).category, (n.old).purchased_at, (n.old).warranty_expires_at, (n.old).notes)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $15, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.serial_number, $7::text, c.barcode, $8::text, c.item, $9::text, c.location, $10::text, c.status, $11::text, c.category, $12::text, c.purchased_at, $13::text, c.warranty_expires_at, $14::text, c.notes)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "serial_number"
+--   $7 = "barcode"
+--   $8 = "item"
+--   $9 = "location"
+--   $10 = "status"
+--   $11 = "category"
+--   $12 = "purchased_at"
+--   $13 = "warranty_expires_at"
+--   $14 = "notes"
+--   $15 = "asset"
 

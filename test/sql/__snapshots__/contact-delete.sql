@@ -1,4 +1,4 @@
--- contact delete: 16 statements
+-- contact delete: 18 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -213,4 +213,31 @@ SELECT coalesce(
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
+
+-- [17] processing · removeRecords.clearReferences(group.children)(dry run) (only when the import is a dry run)
+WITH ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, b.id, 'record.updated', b.before, b.before || jsonb_build_object($4::text, b.cleared)
+  FROM (SELECT t.id, (to_jsonb(t) - 'organization_id' - 'id' - 'created_at' - 'updated_at') AS before, coalesce(ARRAY(SELECT x FROM unnest(t.children) AS x WHERE x NOT IN (SELECT id FROM doomed) ORDER BY x), '{}') AS cleared
+        FROM groups t WHERE t.organization_id = $1 AND t.children && ARRAY(SELECT id FROM doomed)) b
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "group"
+--   $4 = "children"
+
+-- [18] processing · removeRecords.deleteDoomed(dry run) (only when the import is a dry run)
+WITH gone AS (
+  SELECT t.* FROM contacts t JOIN doomed d ON d.id = t.id WHERE t.organization_id = $1
+), ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "contact"
 

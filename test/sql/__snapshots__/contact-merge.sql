@@ -1,4 +1,4 @@
--- contact merge: 25 statements
+-- contact merge: 26 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -455,4 +455,52 @@ SELECT coalesce(
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
+
+-- [26] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN contacts t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::contacts, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, CASE WHEN s.vals ? $5 THEN (s.p).external_id ELSE (s.old).external_id END AS external_id, CASE WHEN s.vals ? $6 THEN (s.p).name ELSE (s.old).name END AS name, CASE WHEN s.vals ? $7 THEN (s.p).email ELSE (s.old).email END AS email, CASE WHEN s.vals ? $8 THEN (s.p).phone ELSE (s.old).phone END AS phone, CASE WHEN s.vals ? $9 THEN (s.p).id_number ELSE (s.old).id_number END AS id_number, CASE WHEN s.vals ? $10 THEN (s.p).nickname ELSE (s.old).nickname END AS nickname, CASE WHEN s.vals ? $11 THEN (s.p).notes ELSE (s.old).notes END AS notes, CASE WHEN s.vals ? $12 THEN (s.p).metadata ELSE (s.old).metadata END AS metadata, CASE WHEN s.vals ? $13 THEN (s.p).groups ELSE (s.old).groups END AS groups, CASE WHEN s.vals ? $14 THEN (s.p).locations ELSE (s.old).locations END AS locations
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.email, n.phone, n.id_number, n.nickname, n.notes, n.metadata, n.groups, n.locations, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).email, $8::text, (n.old).phone, $9::text, (n.old).id_number, $10::text, (n.old).nickname, $11::text, (n.old).notes, $12::text, (n.old).metadata, $13::text, (n.old).groups, $14::text, (n.old).locations) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.email, n.phone, n.id_number, n.nickname, n.notes, n.metadata, n.groups, n.locations) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).email, (n.old).phone, (n.old).id_number, (n.old).nickname, (n.old).notes, (n.old).metadata, (n.old).groups, (n.old).locations)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $15, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.email, $8::text, c.phone, $9::text, c.id_number, $10::text, c.nickname, $11::text, c.notes, $12::text, c.metadata, $13::text, c.groups, $14::text, c.locations)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "email"
+--   $8 = "phone"
+--   $9 = "id_number"
+--   $10 = "nickname"
+--   $11 = "notes"
+--   $12 = "metadata"
+--   $13 = "groups"
+--   $14 = "locations"
+--   $15 = "contact"
 

@@ -1,4 +1,4 @@
--- contact overwrite: 32 statements
+-- contact overwrite: 35 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -518,6 +518,81 @@ WITH gone AS (
   DELETE FROM contacts t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (
   INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "contact"
+
+-- [33] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN contacts t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::contacts, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, (s.p).external_id AS external_id, (s.p).name AS name, (s.p).email AS email, (s.p).phone AS phone, (s.p).id_number AS id_number, (s.p).nickname AS nickname, (s.p).notes AS notes, (s.p).metadata AS metadata, (s.p).groups AS groups, (s.p).locations AS locations
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.email, n.phone, n.id_number, n.nickname, n.notes, n.metadata, n.groups, n.locations, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).email, $8::text, (n.old).phone, $9::text, (n.old).id_number, $10::text, (n.old).nickname, $11::text, (n.old).notes, $12::text, (n.old).metadata, $13::text, (n.old).groups, $14::text, (n.old).locations) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.email, n.phone, n.id_number, n.nickname, n.notes, n.metadata, n.groups, n.locations) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).email, (n.old).phone, (n.old).id_number, (n.old).nickname, (n.old).notes, (n.old).metadata, (n.old).groups, (n.old).locations)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $15, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.email, $8::text, c.phone, $9::text, c.id_number, $10::text, c.nickname, $11::text, c.notes, $12::text, c.metadata, $13::text, c.groups, $14::text, c.locations)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "email"
+--   $8 = "phone"
+--   $9 = "id_number"
+--   $10 = "nickname"
+--   $11 = "notes"
+--   $12 = "metadata"
+--   $13 = "groups"
+--   $14 = "locations"
+--   $15 = "contact"
+
+-- [34] cleanup · removeRecords.clearReferences(group.children)(dry run) (only when the import is a dry run)
+WITH ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, b.id, 'record.updated', b.before, b.before || jsonb_build_object($4::text, b.cleared)
+  FROM (SELECT t.id, (to_jsonb(t) - 'organization_id' - 'id' - 'created_at' - 'updated_at') AS before, coalesce(ARRAY(SELECT x FROM unnest(t.children) AS x WHERE x NOT IN (SELECT id FROM doomed) ORDER BY x), '{}') AS cleared
+        FROM groups t WHERE t.organization_id = $1 AND t.children && ARRAY(SELECT id FROM doomed)) b
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "group"
+--   $4 = "children"
+
+-- [35] cleanup · removeRecords.deleteDoomed(dry run) (only when the import is a dry run)
+WITH gone AS (
+  SELECT t.* FROM contacts t JOIN doomed d ON d.id = t.id WHERE t.organization_id = $1
+), ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
   SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
   RETURNING 1
 )

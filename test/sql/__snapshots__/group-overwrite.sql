@@ -1,4 +1,4 @@
--- group overwrite: 32 statements
+-- group overwrite: 35 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -518,6 +518,77 @@ WITH gone AS (
   DELETE FROM groups t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (
   INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "group"
+
+-- [33] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN groups t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::groups, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, (s.p).external_id AS external_id, (s.p).name AS name, (s.p).type AS type, (s.p).description AS description, (s.p).location AS location, (s.p).children AS children
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.type, n.description, n.location, n.children, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).type, $8::text, (n.old).description, $9::text, (n.old).location, $10::text, (n.old).children) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.type, n.description, n.location, n.children) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).type, (n.old).description, (n.old).location, (n.old).children)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $11, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.type, $8::text, c.description, $9::text, c.location, $10::text, c.children)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "type"
+--   $8 = "description"
+--   $9 = "location"
+--   $10 = "children"
+--   $11 = "group"
+
+-- [34] cleanup · removeRecords.clearReferences(contact.groups)(dry run) (only when the import is a dry run)
+WITH ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, b.id, 'record.updated', b.before, b.before || jsonb_build_object($4::text, b.cleared)
+  FROM (SELECT t.id, (to_jsonb(t) - 'organization_id' - 'id' - 'created_at' - 'updated_at') AS before, coalesce(ARRAY(SELECT x FROM unnest(t.groups) AS x WHERE x NOT IN (SELECT id FROM doomed) ORDER BY x), '{}') AS cleared
+        FROM contacts t WHERE t.organization_id = $1 AND t.groups && ARRAY(SELECT id FROM doomed)) b
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "contact"
+--   $4 = "groups"
+
+-- [35] cleanup · removeRecords.deleteDoomed(dry run) (only when the import is a dry run)
+WITH gone AS (
+  SELECT t.* FROM groups t JOIN doomed d ON d.id = t.id WHERE t.organization_id = $1
+), ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
   SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
   RETURNING 1
 )

@@ -1,4 +1,4 @@
--- item delete: 17 statements
+-- item delete: 19 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -225,4 +225,21 @@ SELECT coalesce(
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
+
+-- [18] processing · removeRecords.spareRequired(dry run) (only when the import is a dry run)
+DELETE FROM doomed d WHERE EXISTS (SELECT 1 FROM assets x WHERE x.organization_id = $1 AND x.item = d.id) RETURNING d.id;
+--   $1 = organization id: "org_0000000000sample"
+
+-- [19] processing · removeRecords.deleteDoomed(dry run) (only when the import is a dry run)
+WITH gone AS (
+  SELECT t.* FROM items t JOIN doomed d ON d.id = t.id WHERE t.organization_id = $1
+), ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "item"
 

@@ -1,4 +1,4 @@
--- item overwrite: 22 statements
+-- item overwrite: 25 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -363,6 +363,74 @@ WITH gone AS (
   DELETE FROM items t USING doomed d WHERE t.id = d.id AND t.organization_id = $1 RETURNING t.*
 ), ev AS (
   INSERT INTO events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ev;
+--   $1 = organization id: "org_0000000000sample"
+--   $2 = import id: "imp_0000000000sample"
+--   $3 = "item"
+
+-- [23] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN items t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::items, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, (s.p).external_id AS external_id, (s.p).name AS name, (s.p).sku AS sku, (s.p).gtin AS gtin, (s.p).upc AS upc, (s.p).vendor AS vendor, (s.p).description AS description, (s.p).value AS value, (s.p).currency AS currency, (s.p).weight AS weight, (s.p).length AS length, (s.p).width AS width, (s.p).height AS height
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.sku, n.gtin, n.upc, n.vendor, n.description, n.value, n.currency, n.weight, n.length, n.width, n.height, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).sku, $8::text, (n.old).gtin, $9::text, (n.old).upc, $10::text, (n.old).vendor, $11::text, (n.old).description, $12::text, (n.old).value, $13::text, (n.old).currency, $14::text, (n.old).weight, $15::text, (n.old).length, $16::text, (n.old).width, $17::text, (n.old).height) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.sku, n.gtin, n.upc, n.vendor, n.description, n.value, n.currency, n.weight, n.length, n.width, n.height) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).sku, (n.old).gtin, (n.old).upc, (n.old).vendor, (n.old).description, (n.old).value, (n.old).currency, (n.old).weight, (n.old).length, (n.old).width, (n.old).height)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $18, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.sku, $8::text, c.gtin, $9::text, c.upc, $10::text, c.vendor, $11::text, c.description, $12::text, c.value, $13::text, c.currency, $14::text, c.weight, $15::text, c.length, $16::text, c.width, $17::text, c.height)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "sku"
+--   $8 = "gtin"
+--   $9 = "upc"
+--   $10 = "vendor"
+--   $11 = "description"
+--   $12 = "value"
+--   $13 = "currency"
+--   $14 = "weight"
+--   $15 = "length"
+--   $16 = "width"
+--   $17 = "height"
+--   $18 = "item"
+
+-- [24] cleanup · removeRecords.spareRequired(dry run) (only when the import is a dry run)
+DELETE FROM doomed d WHERE EXISTS (SELECT 1 FROM assets x WHERE x.organization_id = $1 AND x.item = d.id) RETURNING d.id;
+--   $1 = organization id: "org_0000000000sample"
+
+-- [25] cleanup · removeRecords.deleteDoomed(dry run) (only when the import is a dry run)
+WITH gone AS (
+  SELECT t.* FROM items t JOIN doomed d ON d.id = t.id WHERE t.organization_id = $1
+), ev AS (
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
   SELECT gen_id('evt_'), $1, $2, $3, g.id, 'record.deleted', (to_jsonb(g) - 'organization_id' - 'id' - 'created_at' - 'updated_at'), NULL FROM gone g
   RETURNING 1
 )

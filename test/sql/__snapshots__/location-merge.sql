@@ -1,4 +1,4 @@
--- location merge: 15 statements
+-- location merge: 16 statements
 
 -- [1] preparsing · removeDuplicates(identity)
 WITH w AS (
@@ -312,4 +312,54 @@ SELECT coalesce(
  FROM import_phases p WHERE p.import_id = $1 AND p.position = 0 AND p.status = 'completed'),
 (SELECT count(*) FROM import_rows r WHERE r.import_id = $1 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row)))::int AS n;
 --   $1 = import id: "imp_0000000000sample"
+
+-- [16] processing · upsertRecords(dry run) (only when the import is a dry run)
+WITH src AS (
+  SELECT r.row, i.record_id AS id, i.is_new, r.vals, p, t AS old
+  FROM import_rows r JOIN import_row_ids i ON i.import_id = r.import_id AND i.row = r.row AND i.row BETWEEN $1 AND $2
+  LEFT JOIN import_row_refs f ON f.import_id = r.import_id AND f.row = r.row AND f.row BETWEEN $1 AND $2
+  LEFT JOIN locations t ON t.id = i.record_id AND t.organization_id = $3
+  -- In FROM, the record is built once per row; as an expression of the inlined CTE,
+  -- every (s.p).field below would call jsonb_populate_record again.
+  CROSS JOIN LATERAL jsonb_populate_record(NULL::locations, r.vals || coalesce(f.refs, '{}'::jsonb)) p
+  WHERE r.import_id = $4 AND NOT EXISTS (SELECT 1 FROM import_errors e WHERE e.import_id = r.import_id AND e.row = r.row) AND r.row BETWEEN $1 AND $2
+), next AS (
+  SELECT s.id, s.is_new, s.old, CASE WHEN s.vals ? $5 THEN (s.p).external_id ELSE (s.old).external_id END AS external_id, CASE WHEN s.vals ? $6 THEN (s.p).name ELSE (s.old).name END AS name, CASE WHEN s.vals ? $7 THEN (s.p).code ELSE (s.old).code END AS code, CASE WHEN s.vals ? $8 THEN (s.p).email ELSE (s.old).email END AS email, CASE WHEN s.vals ? $9 THEN (s.p).phone ELSE (s.old).phone END AS phone, CASE WHEN s.vals ? $10 THEN (s.p).address_line1 ELSE (s.old).address_line1 END AS address_line1, CASE WHEN s.vals ? $11 THEN (s.p).address_line2 ELSE (s.old).address_line2 END AS address_line2, CASE WHEN s.vals ? $12 THEN (s.p).city ELSE (s.old).city END AS city, CASE WHEN s.vals ? $13 THEN (s.p).state ELSE (s.old).state END AS state, CASE WHEN s.vals ? $14 THEN (s.p).postal_code ELSE (s.old).postal_code END AS postal_code, CASE WHEN s.vals ? $15 THEN (s.p).country ELSE (s.old).country END AS country, CASE WHEN s.vals ? $16 THEN (s.p).timezone ELSE (s.old).timezone END AS timezone
+  FROM src s
+), changes AS (
+  -- Only the records that change: the rows of the file that change nothing (all of them,
+  -- when a file is imported twice) never reach the two writes below, nor the tuplestore
+  -- this CTE is kept in. Compared column by column; the record before is kept as JSON,
+  -- for the event, and only for updates.
+  SELECT n.id, n.is_new, n.external_id, n.name, n.code, n.email, n.phone, n.address_line1, n.address_line2, n.city, n.state, n.postal_code, n.country, n.timezone, CASE WHEN NOT n.is_new THEN jsonb_build_object($5::text, (n.old).external_id, $6::text, (n.old).name, $7::text, (n.old).code, $8::text, (n.old).email, $9::text, (n.old).phone, $10::text, (n.old).address_line1, $11::text, (n.old).address_line2, $12::text, (n.old).city, $13::text, (n.old).state, $14::text, (n.old).postal_code, $15::text, (n.old).country, $16::text, (n.old).timezone) END AS before
+  FROM next n
+  WHERE n.is_new OR ROW(n.external_id, n.name, n.code, n.email, n.phone, n.address_line1, n.address_line2, n.city, n.state, n.postal_code, n.country, n.timezone) IS DISTINCT FROM ROW((n.old).external_id, (n.old).name, (n.old).code, (n.old).email, (n.old).phone, (n.old).address_line1, (n.old).address_line2, (n.old).city, (n.old).state, (n.old).postal_code, (n.old).country, (n.old).timezone)
+), events AS (  -- data-modifying CTEs run to completion whether read or not
+  INSERT INTO forecast_events (id, organization_id, import_id, resource, record_id, type, before, after)
+  SELECT gen_id('evt_'), $3, $4, $17, c.id,
+         CASE WHEN c.is_new THEN 'record.created' ELSE 'record.updated' END, c.before, jsonb_build_object($5::text, c.external_id, $6::text, c.name, $7::text, c.code, $8::text, c.email, $9::text, c.phone, $10::text, c.address_line1, $11::text, c.address_line2, $12::text, c.city, $13::text, c.state, $14::text, c.postal_code, $15::text, c.country, $16::text, c.timezone)
+  FROM changes c
+  RETURNING 1
+)
+SELECT count(*) FILTER (WHERE is_new)::int AS created,
+       count(*) FILTER (WHERE NOT is_new)::int AS updated,
+       (SELECT count(*) FROM events)::int AS events
+FROM changes;
+--   $1 = first row of the range: 1
+--   $2 = last row of the range: 2000
+--   $3 = organization id: "org_0000000000sample"
+--   $4 = import id: "imp_0000000000sample"
+--   $5 = "external_id"
+--   $6 = "name"
+--   $7 = "code"
+--   $8 = "email"
+--   $9 = "phone"
+--   $10 = "address_line1"
+--   $11 = "address_line2"
+--   $12 = "city"
+--   $13 = "state"
+--   $14 = "postal_code"
+--   $15 = "country"
+--   $16 = "timezone"
+--   $17 = "location"
 
