@@ -57,7 +57,7 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
     add('processing', locks.slice(0, 1));
     add('processing', locks.slice(1), 'a referenced record vanished meanwhile');
     add('processing', [{ name: ranged ? 'countLiveRowsIn' : 'countLiveRows', statement: ranged ? countLiveRowsInSql(p) : countLiveRowsSql(p) }]);
-    add('processing', [{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p) }]);
+    add('processing', [{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p, { ranged }) }]);
     add('processing', [{ name: 'undoUpserts', statement: undoUpsertsSql(def, p) }], 'an import ends while ranged processing is unfinished');
   }
   add('cleanup', cleanupStatements(def, action, p));
