@@ -17,6 +17,10 @@ export interface EmbeddedResult {
   syncP50: number;
   syncP99: number;
   peakMb: number;
+  /** Seconds per phase (the API's phase times are whole epoch seconds). */
+  phasesS: Record<string, number>;
+  /** The process's resident memory, the most seen while each phase ran (sampled with each GET). */
+  rssMbByPhase: Record<string, number>;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -49,12 +53,15 @@ export async function embeddedBench(file: string, rows: number): Promise<Embedde
     const t = performance.now();
     const created = await client.request('POST', '/v1/imports', { resource: 'contact', action: 'merge', upload_mode: 'async' });
     const latencies: number[] = [];
+    const peakByPhase: Record<string, number> = {};
     let done = false;
     const probe = (async () => {
       while (!done) {
         const s = performance.now();
-        await client.request('GET', `/v1/imports/${created.id}`);
+        const view = await client.request('GET', `/v1/imports/${created.id}`);
         latencies.push(performance.now() - s);
+        const running = (view.phases as { name: string; status: string }[]).find((p) => p.status === 'running')?.name ?? view.status;
+        peakByPhase[running] = Math.max(peakByPhase[running] ?? 0, proc.rssMb());
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -83,6 +90,8 @@ export async function embeddedBench(file: string, rows: number): Promise<Embedde
       syncP50: pct(sync, 50),
       syncP99: pct(sync, 99),
       peakMb: proc.peakRssMb(),
+      rssMbByPhase: peakByPhase,
+      phasesS: Object.fromEntries(imp.phases.map((p: { name: string; started_at: number | null; completed_at: number | null }) => [p.name, (p.completed_at ?? 0) - (p.started_at ?? 0)])),
     };
   } finally {
     await proc.stop();
