@@ -74,6 +74,10 @@ export async function embeddedBench(file: string, rows: number): Promise<Embedde
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
+    // A failed GET ends the probe; it is reported (await probe, below) once the import has
+    // ended, so that the service is still stopped: unhandled, it ended this process at once and
+    // left the service running (seen once at a load average of 30: ECONNRESET).
+    probe.catch(() => undefined);
     const put = await fetch(created._upload_url, { method: 'PUT', body: fs.readFileSync(file) });
     if (put.status >= 300) throw new Error(`upload → ${put.status}`);
     const imp = await client.wait(created.id);
