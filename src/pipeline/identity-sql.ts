@@ -73,7 +73,8 @@ function wantedKeysSelect(sources: IdentitySource[], p: StatementParams, ranged:
  * For a range: `wanted_keys` as a CTE of the statement, instead of a temporary table. A range
  * has at most a few thousand rows, so the planner's guess for a CTE (200 values) is near enough
  * to pick index probes; and on PGlite creating, analyzing and dropping a temporary table cost
- * ~20 ms per range, about a quarter of transforming's time (300k rows, statement trace). Empty when the statement needs none.
+ * ~20 ms per range, about a quarter of transforming's time (300k rows, statement trace).
+ * Empty when the statement needs none.
  */
 export function wantedKeysCte(sources: IdentitySource[], p: StatementParams, { ranged }: { ranged: boolean }): SqlFragment {
   const select = wantedKeysSelect(sources, p, ranged);
