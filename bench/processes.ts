@@ -14,8 +14,6 @@ export interface Proc {
   peakRssMb: () => number;
   /** Resident memory now, in MB (VmRSS). */
   rssMb: () => number;
-  /** Starts peakRssMb over from the memory resident now (Linux: clear_refs 5). */
-  resetPeak: () => void;
   stop: () => Promise<void>;
 }
 
@@ -56,7 +54,6 @@ export function startProcess(command: 'serve' | 'worker', env: Record<string, st
     out: () => out,
     peakRssMb: () => statusMb(child.pid, 'VmHWM'),
     rssMb: () => statusMb(child.pid, 'VmRSS'),
-    resetPeak: () => fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -163,7 +163,7 @@ function report(results: SizeResult[], embedded: EmbeddedResult | null): string 
   }
   if (embedded) {
     lines.push('', `Embedded (PGlite, API and worker in one process), ${embedded.rows.toLocaleString('en-US')}-row async merge:`, '');
-    lines.push('| import rows/s | GET /v1/imports/{id} p50 / p99 while it runs | 1,000-row sync create p50 / p99 | process peak RSS during the import (at start-up) | per phase (s) | RSS while each phase ran (MB, most seen) |');
+    lines.push('| import rows/s | GET /v1/imports/{id} p50 / p99 while it runs | 1,000-row sync create p50 / p99 | process peak RSS until the import ends (first start, initdb) | per phase (s) | RSS while each phase ran (MB, most seen) |');
     lines.push('|---:|---:|---:|---:|---|---|');
     const list = (o: Record<string, number>) =>
       Object.entries(o)
