@@ -12,7 +12,20 @@ export interface Proc {
   out: () => string;
   /** Peak resident memory so far, in MB (VmHWM). */
   peakRssMb: () => number;
+  /** Resident memory now, in MB (VmRSS). */
+  rssMb: () => number;
   stop: () => Promise<void>;
+}
+
+/** A memory figure of /proc/<pid>/status, in MB (0 once the process is gone). */
+function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -39,15 +52,8 @@ export function startProcess(command: 'serve' | 'worker', env: Record<string, st
   return {
     child,
     out: () => out,
-    peakRssMb() {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        return Math.round(kb / 1024);
-      } catch {
-        return 0;
-      }
-    },
+    peakRssMb: () => statusMb(child.pid, 'VmHWM'),
+    rssMb: () => statusMb(child.pid, 'VmRSS'),
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -170,10 +170,14 @@ function report(results: SizeResult[], embedded: EmbeddedResult | null): string 
   if (embedded) lines.push(`| ${embedded.rows.toLocaleString('en-US')} | embedded (PGlite) | ${embedded.progress.longestStillMs()} ms | ${embedded.progress.summary()} |`);
   if (embedded) {
     lines.push('', `Embedded (PGlite, API and worker in one process), ${embedded.rows.toLocaleString('en-US')}-row async merge:`, '');
-    lines.push('| import rows/s | GET /v1/imports/{id} p50 / p99 while it runs | 1,000-row sync create p50 / p99 | process peak RSS |');
-    lines.push('|---:|---:|---:|---:|');
+    lines.push('| import rows/s | GET /v1/imports/{id} p50 / p99 while it runs | 1,000-row sync create p50 / p99 | process peak RSS until the import ends (first start, initdb) | per phase (s) | RSS while each phase ran (MB, most seen) |');
+    lines.push('|---:|---:|---:|---:|---|---|');
+    const list = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
     lines.push(
-      `| ${rate(embedded.rows, embedded.ms)} (${fmt(embedded.ms)}) | ${embedded.getP50} / ${embedded.getP99} ms (${embedded.getSamples} samples) | ${embedded.syncP50} / ${embedded.syncP99} ms | ${embedded.peakMb} MB |`,
+      `| ${rate(embedded.rows, embedded.ms)} (${fmt(embedded.ms)}) | ${embedded.getP50} / ${embedded.getP99} ms (${embedded.getSamples} samples) | ${embedded.syncP50} / ${embedded.syncP99} ms | ${embedded.peakMb} MB (${embedded.startPeakMb} MB) | ${list(embedded.phasesS)} | ${list(embedded.rssMbByPhase)} |`,
     );
   }
   return lines.join('\n');

@@ -59,7 +59,7 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
     add('processing', locks.slice(0, 1));
     add('processing', locks.slice(1), 'a referenced record vanished meanwhile');
     add('processing', [{ name: ranged ? 'countLiveRowsIn' : 'countLiveRows', statement: ranged ? countLiveRowsInSql(p) : countLiveRowsSql(p) }]);
-    add('processing', [{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p) }]);
+    add('processing', [{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p, { ranged }) }]);
     add('processing', [{ name: 'undoUpserts', statement: undoUpsertsSql(def, p) }], 'an import ends while ranged processing is unfinished');
   }
   add('cleanup', cleanupStatements(def, action, p));
@@ -68,7 +68,7 @@ export function importStatements(def: ResourceDefinition, action: Action, p: Sta
   const dry = 'the import is a dry run';
   const dryRun = (list: { name: string; statement: SqlFragment }[]) => list.map((s) => ({ ...s, name: `${s.name}(dry run)` }));
   if (action === 'delete') add('processing', dryRun(processDeletesStatements(def, p, true).slice(2, -1)), dry);
-  else add('processing', dryRun([{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p, true) }]), dry);
+  else add('processing', dryRun([{ name: 'upsertRecords', statement: upsertRecordsSql(def, action, p, { ranged, dryRun: true }) }]), dry);
   if (action === 'overwrite') add('cleanup', dryRun(cleanupStatements(def, action, p, true).slice(4)), dry);
   return out;
 }

@@ -3,7 +3,7 @@ import type { RowErrorCode } from '../errors.js';
 import type { Action } from '../domain/import.js';
 import type { ResourceDefinition } from '../resources/resource.js';
 import type { ChunkContext, ChunkedPhase, RangeOutcome } from './chunked-phase.js';
-import { collectWantedKeys, collectWantedKeysSql, has, identityJoins, identitySources, keysDisagree, matched, naming, uniqueMatchList } from './identity-sql.js';
+import { collectWantedKeys, collectWantedKeysSql, has, identityJoins, identitySources, keysDisagree, matched, naming, uniqueMatchList, wantedKeysCte } from './identity-sql.js';
 import { statementParams, type StatementParams } from './statement-params.js';
 import { unmappedHeadersSql } from './unmapped-headers-sql.js';
 import { analyzeWorkingRows, liveRowsIn } from '../staging/working-rows.js';
@@ -94,7 +94,7 @@ export function resolveIdentitiesSql(def: ResourceDefinition, _action: Action, p
     rules.map((r, i) => (i === rules.length - 1 ? sql`ELSE\n             ${r.message}` : sql`WHEN ${r.when} THEN\n             ${r.message}`)),
     '\n           ',
   );
-  return sql`WITH live AS (
+  return sql`WITH ${wantedKeysCte(sources, p, { ranged })}live AS (
        SELECT r.row, r.keys FROM import_rows r WHERE ${liveRowsIn(p)}
      ), decided AS (
        SELECT live.row,
