@@ -32,7 +32,11 @@ export async function registerWebApp(app: FastifyInstance, dist = WEB_DIST): Pro
   await app.register(fastifyStatic, {
     root: dist,
     prefix: '/',
-    wildcard: true,
+    // One route per built file, not a catch-all `/*`: a catch-all would also match API paths
+    // the router refuses (a path parameter past its length limit fell through to it and became
+    // a 404 instead of the 414 uri_too_long). The app's own routes reach index.html through the
+    // not-found handler (isAppRoute). The files are those of the build at start-up.
+    wildcard: false,
     index: ['index.html'],
     // Dot files (the build stamp) are not served.
     dotfiles: 'ignore',
