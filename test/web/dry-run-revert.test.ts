@@ -30,16 +30,16 @@ async function waitForFinal(page: Page): Promise<string> {
 }
 
 /** external_id → name of the org's contacts, read through the API. */
-async function contacts(): Promise<Record<string, string | null>> {
-  const res = await d.svc.call('GET', '/v1/resources/contact/records?limit=100', key);
+async function contacts(orgKey = key): Promise<Record<string, string | null>> {
+  const res = await d.svc.call('GET', '/v1/resources/contact/records?limit=100', orgKey);
   expect(res.status).toBe(200);
   return Object.fromEntries((res.body.data as { external_id: string; name: string | null }[]).map((r) => [r.external_id, r.name]));
 }
 
-async function apiImport(body: Record<string, unknown>): Promise<string> {
-  const res = await d.svc.call('POST', '/v1/imports', key, { resource: 'contact', action: 'merge', upload_mode: 'sync', ...body });
+async function apiImport(body: Record<string, unknown>, orgKey = key): Promise<string> {
+  const res = await d.svc.call('POST', '/v1/imports', orgKey, { resource: 'contact', action: 'merge', upload_mode: 'sync', ...body });
   expect(res.status).toBe(201);
-  await until('an API import', async () => (await d.svc.call('GET', `/v1/imports/${res.body.id}`, key)).body.status === 'completed', 60_000, 100);
+  await until('an API import', async () => (await d.svc.call('GET', `/v1/imports/${res.body.id}`, orgKey)).body.status === 'completed', 60_000, 100);
   return res.body.id as string;
 }
 
@@ -151,6 +151,28 @@ describe('dry runs, results and reverts on the dashboard', () => {
     expect(await waitForFinal(page)).toContain('completed');
     expect((await contacts()).M1).toBeUndefined();
     // The browser logs the 409 answer itself; nothing else.
+    expect(consoleErrors.filter((e) => !/status of 409/.test(e))).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it('a revert the mass-delete guard refuses says so and can be allowed', async () => {
+    const guardKey = await d.svc.newOrg('Revert guard org');
+    const created = await apiImport({ data: [{ external_id: 'G1', name: 'One' }, { external_id: 'G2', name: 'Two' }, { external_id: 'G3', name: 'Three' }] }, guardKey);
+
+    const { page, context, consoleErrors } = await newTab(d.browser);
+    await signInWith(page, d.baseUrl, guardKey);
+    await page.goto(`${d.baseUrl}/imports/${created}`);
+    expect(await waitForFinal(page)).toContain('completed');
+    await page.getByRole('button', { name: 'Revert import' }).click();
+    await page.getByRole('button', { name: 'Yes, revert' }).click();
+    const guard = page.locator('.revert-panel .guard');
+    await guard.waitFor();
+    expect(await guard.innerText()).toContain('mass-delete guard');
+    expect(Object.keys(await contacts(guardKey))).toHaveLength(3);
+    await page.getByRole('button', { name: 'Allow mass delete and revert' }).click();
+    await page.waitForURL((u) => !u.pathname.endsWith(created), { timeout: 60_000 });
+    expect(await waitForFinal(page)).toContain('completed');
+    expect(await contacts(guardKey)).toEqual({});
     expect(consoleErrors.filter((e) => !/status of 409/.test(e))).toEqual([]);
     await context.close();
   }, 240_000);

@@ -134,7 +134,7 @@ export function ImportPage({ id }: { id: string }) {
         <dl className="stats">
           {STAT_LABELS.filter(([k]) => k !== 'unprocessed' || (imp.stats.unprocessed ?? 0) > 0).map(([k, label]) => (
             <div key={k} className={k === 'errors' && imp.stats.errors > 0 ? 'has-errors' : undefined}>
-              <dt>{label}</dt>
+              <dt>{imp.dry_run && k === 'events' ? 'Events (none written)' : label}</dt>
               <dd>{(imp.stats[k] ?? 0).toLocaleString()}</dd>
             </div>
           ))}
@@ -156,10 +156,25 @@ export function ImportPage({ id }: { id: string }) {
             </button>
           )}
         </div>
-        {!imp.has_errors_file && !imp.has_upload_file && <small className="muted">Files appear here once the import has read its rows.</small>}
-        {imp.has_results_file && <small className="muted">Results: one line per row of the file — its outcome (created, updated, unchanged, deleted, duplicate, error) and record id.</small>}
+        {!final && !imp.has_errors_file && !imp.has_upload_file && (
+          <p>
+            <small className="muted">Files appear here once the import has read its rows.</small>
+          </p>
+        )}
+        {imp.has_results_file && (
+          <p>
+            <small className="muted">
+              Results: one line per row{imp.reverts ? ' (here: per record reverted)' : ' of the file'} — its outcome (created, updated, unchanged, deleted, duplicate, error) and record
+              id{imp.dry_run ? ', as a real run would have them' : ''}.
+            </small>
+          </p>
+        )}
         <ErrorNote error={cancelError ?? downloadError} />
-        {imp.status === 'completed' && !imp.dry_run && !imp.reverted_by && <RevertImport imp={imp} />}
+        {imp.status === 'completed' && !imp.dry_run && !imp.reverted_by && (
+          <div className="revert-panel">
+            <RevertImport imp={imp} />
+          </div>
+        )}
       </section>
 
       <RowErrors importId={imp.id} version={version} total={imp.stats.errors} />

@@ -69,7 +69,7 @@ export function RevertImport({ imp }: { imp: Import }) {
   };
 
   return (
-    <article className="revert-panel" aria-labelledby="revert-title">
+    <article className="revert-confirm" aria-labelledby="revert-title">
       <h3 id="revert-title" tabIndex={-1} ref={(el) => el?.focus()}>
         Revert this import?
       </h3>
@@ -80,7 +80,10 @@ export function RevertImport({ imp }: { imp: Import }) {
       {refusal?.kind === 'conflict' && (
         <div className="warning-note" role="alert">
           <p>
-            <strong>Refused: records were changed since.</strong> {refusal.message}
+            <strong>Refused: records were changed since.</strong>{' '}
+            {refusal.total > 0
+              ? `${refusal.total.toLocaleString()} record${refusal.total === 1 ? '' : 's'} this import changed ${refusal.total === 1 ? 'was' : 'were'} changed since by something else, so reverting would undo those changes too.`
+              : refusal.message}
           </p>
           {refusal.conflicts.length > 0 && (
             <div className="table-scroll">
