@@ -120,7 +120,6 @@ describe('dry runs, results and reverts on the dashboard', () => {
     expect(await page.locator('main').innerText()).toContain(`Reverts ${realId}`);
     expect(await contacts()).toEqual(before);
     const revertId = page.url().split('/').pop()!;
-    await screenshot(page, 'revert');
 
     // The original names its revert and offers no second one.
     await page.goto(realUrl);

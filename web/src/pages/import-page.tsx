@@ -134,7 +134,7 @@ export function ImportPage({ id }: { id: string }) {
         <dl className="stats">
           {STAT_LABELS.filter(([k]) => k !== 'unprocessed' || (imp.stats.unprocessed ?? 0) > 0).map(([k, label]) => (
             <div key={k} className={k === 'errors' && imp.stats.errors > 0 ? 'has-errors' : undefined}>
-              <dt>{imp.dry_run && k === 'events' ? 'Events (none written)' : label}</dt>
+              <dt>{imp.dry_run && k === 'events' ? 'Events (forecast, none written)' : label}</dt>
               <dd>{(imp.stats[k] ?? 0).toLocaleString()}</dd>
             </div>
           ))}
