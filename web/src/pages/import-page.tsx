@@ -170,7 +170,8 @@ export function ImportPage({ id }: { id: string }) {
           </p>
         )}
         <ErrorNote error={cancelError ?? downloadError} />
-        {imp.status === 'completed' && !imp.dry_run && !imp.reverted_by && (
+        {/* The API refuses to revert an import that changed no record (invalid_state): no button then. */}
+        {imp.status === 'completed' && !imp.dry_run && !imp.reverted_by && imp.stats.events > 0 && (
           <div className="revert-panel">
             <RevertImport imp={imp} />
           </div>
