@@ -226,6 +226,8 @@ describe('the dashboard', () => {
 
     const { page, context, consoleErrors } = await newTab(d.browser);
     await page.goto(`${d.baseUrl}/`);
+    // The key field takes the focus once the app has rendered (a loaded machine may take a while).
+    await expect.poll(() => page.evaluate("document.activeElement?.id"), { timeout: 30_000 }).toBe('api-key');
     await page.keyboard.type(kbKey); // the key field has the focus
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/imports$/);

@@ -13,6 +13,8 @@ export type Resource = Schemas['Resource'];
 export type RowError = Schemas['RowError'];
 export type RowErrorCode = Schemas['RowErrorCode'];
 export type Event = Schemas['Event'];
+export type Change = Schemas['Change'];
+export type RevertConflict = Schemas['RevertConflict'];
 export type Pagination = Schemas['Pagination'];
 export type ImportPreview = Schemas['ImportPreview'];
 export type ResourceName = Resource['name'] & Import['resource'];
@@ -41,6 +43,7 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code: string | null,
+    readonly details: unknown = null,
   ) {
     super(message);
   }
@@ -57,8 +60,8 @@ export async function ok<T>(call: Promise<Answer<T>>): Promise<T> {
     throw new ApiError(`The API could not be reached (${err instanceof Error ? err.message : String(err)}).`, 0, null);
   }
   if (answer.data !== undefined && answer.response.ok) return answer.data;
-  const body = answer.error as { error?: { code?: string; message?: string } } | undefined;
-  throw new ApiError(body?.error?.message ?? `${answer.response.status} ${answer.response.statusText}`, answer.response.status, body?.error?.code ?? null);
+  const body = answer.error as { error?: { code?: string; message?: string; details?: unknown } } | undefined;
+  throw new ApiError(body?.error?.message ?? `${answer.response.status} ${answer.response.statusText}`, answer.response.status, body?.error?.code ?? null, body?.error?.details ?? null);
 }
 
 /**

@@ -57,3 +57,13 @@ export function time(epochSeconds: number | null | undefined): string {
   if (!epochSeconds) return '—';
   return new Date(epochSeconds * 1000).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
+
+/** The mark of a dry run (in the list and on its page): it changed nothing. */
+export function DryRunBadge({ imp }: { imp: Pick<Import, 'dry_run'> }) {
+  if (!imp.dry_run) return null;
+  return (
+    <span className="badge badge-dry-run" title="Dry run — nothing was changed">
+      dry run
+    </span>
+  );
+}

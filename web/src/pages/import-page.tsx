@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import { api, isFinal, ok, sameOriginUrl, type Import } from '../api/client';
 import { ErrorNote, Loading } from '../components/feedback';
-import { PhaseProgress, StatusBadge, time } from '../components/status';
+import { DryRunBadge, PhaseProgress, StatusBadge, time } from '../components/status';
 import { runningDelay, usePolling } from '../polling';
 import { Link } from '../router';
-import { ImportEvents } from './import-events';
+import { ImportChanges } from './import-changes';
+import { RevertImport } from './revert-import';
 import { RowErrors } from './row-errors';
+import { RunForReal } from './run-for-real';
 
-// One import: status and reason, the seven phases as live bars, stats, downloads, cancel, its
-// row errors and its events. Polled every 1–2 s while it runs; polling stops at a final status.
+// One import: status and reason, the seven phases as live bars, stats, downloads, cancel, revert,
+// its row errors and its changes (for a dry run: the changes a real run would make). Polled every 1–2 s while it runs; polling stops at a final status.
 
 function progressKey(i: Import): string {
   return `${i.status}:${i.updated_at}:${i.phases.map((p) => `${p.status}${p.processed}`).join(',')}`;
@@ -69,8 +71,34 @@ export function ImportPage({ id }: { id: string }) {
         </div>
         <div className="status-line" aria-live="polite">
           <StatusBadge imp={imp} />
+          <DryRunBadge imp={imp} />
         </div>
       </div>
+      {imp.dry_run && (
+        <section className="dry-run-note" aria-labelledby="dry-run-title">
+          <h2 id="dry-run-title">Dry run — nothing was changed</h2>
+          <p>
+            {final
+              ? 'The phases, results, row errors and changes below are what a real run of this file would do now.'
+              : 'When it ends, the phases, results, row errors and changes below show what a real run of this file would do.'}
+          </p>
+          {imp.status === 'completed' && <RunForReal imp={imp} />}
+        </section>
+      )}
+      {(imp.reverts || imp.reverted_by) && (
+        <p className="muted">
+          {imp.reverts && (
+            <>
+              Reverts <Link to={`/imports/${imp.reverts}`}>{imp.reverts}</Link>.{' '}
+            </>
+          )}
+          {imp.reverted_by && (
+            <>
+              Reverted by <Link to={`/imports/${imp.reverted_by}`}>{imp.reverted_by}</Link>.
+            </>
+          )}
+        </p>
+      )}
       <ErrorNote error={polled.error}>Could not refresh: </ErrorNote>
       <Reason imp={imp} />
       {imp.awaiting_start && (
@@ -106,7 +134,7 @@ export function ImportPage({ id }: { id: string }) {
         <dl className="stats">
           {STAT_LABELS.filter(([k]) => k !== 'unprocessed' || (imp.stats.unprocessed ?? 0) > 0).map(([k, label]) => (
             <div key={k} className={k === 'errors' && imp.stats.errors > 0 ? 'has-errors' : undefined}>
-              <dt>{label}</dt>
+              <dt>{imp.dry_run && k === 'events' ? 'Events (forecast, none written)' : label}</dt>
               <dd>{(imp.stats[k] ?? 0).toLocaleString()}</dd>
             </div>
           ))}
@@ -120,29 +148,51 @@ export function ImportPage({ id }: { id: string }) {
           <Download importId={imp.id} available={imp.has_upload_file} file="include_upload_json" label="Uploaded file as JSON" onError={setDownloadError} />
           <Download importId={imp.id} available={imp.has_errors_file} file="include_errors_csv" label="Errors CSV" onError={setDownloadError} />
           <Download importId={imp.id} available={imp.has_errors_file} file="include_errors_json" label="Errors JSON" onError={setDownloadError} />
+          <Download importId={imp.id} available={imp.has_results_file} file="include_results_csv" label="Results CSV" onError={setDownloadError} />
+          <Download importId={imp.id} available={imp.has_results_file} file="include_results_json" label="Results JSON" onError={setDownloadError} />
           {!final && (
             <button type="button" className="contrast outline" onClick={() => void cancel()} disabled={cancelling} aria-busy={cancelling}>
               Cancel import
             </button>
           )}
         </div>
-        {!imp.has_errors_file && !imp.has_upload_file && <small className="muted">Files appear here once the import has read its rows.</small>}
+        {!final && !imp.has_errors_file && !imp.has_upload_file && (
+          <p>
+            <small className="muted">Files appear here once the import has read its rows.</small>
+          </p>
+        )}
+        {imp.has_results_file && (
+          <p>
+            <small className="muted">
+              Results: one line per row{imp.reverts ? ' (here: per record reverted)' : ' of the file'} — its outcome (created, updated, unchanged, deleted, duplicate, error) and record
+              id{imp.dry_run ? ', as a real run would have them' : ''}.
+            </small>
+          </p>
+        )}
         <ErrorNote error={cancelError ?? downloadError} />
+        {/* The API refuses to revert an import that changed no record (invalid_state): no button then. */}
+        {imp.status === 'completed' && !imp.dry_run && !imp.reverted_by && imp.stats.events > 0 && (
+          <div className="revert-panel">
+            <RevertImport imp={imp} />
+          </div>
+        )}
       </section>
 
       <RowErrors importId={imp.id} version={version} total={imp.stats.errors} />
-      <ImportEvents importId={imp.id} version={version} />
+      <ImportChanges importId={imp.id} version={version} dryRun={imp.dry_run} />
     </main>
   );
 }
 
-type DownloadFlag = 'include_upload_csv' | 'include_upload_json' | 'include_errors_csv' | 'include_errors_json';
-const URL_OF: Record<DownloadFlag, '_upload_csv_url' | '_upload_json_url' | '_errors_csv_url' | '_errors_json_url'> = {
+type DownloadFlag = 'include_upload_csv' | 'include_upload_json' | 'include_errors_csv' | 'include_errors_json' | 'include_results_csv' | 'include_results_json';
+const URL_OF = {
   include_upload_csv: '_upload_csv_url',
   include_upload_json: '_upload_json_url',
   include_errors_csv: '_errors_csv_url',
   include_errors_json: '_errors_json_url',
-};
+  include_results_csv: '_results_csv_url',
+  include_results_json: '_results_json_url',
+} as const satisfies Record<DownloadFlag, keyof Import>;
 
 /**
  * Download URLs are signed and expire, so each click asks the API for a fresh one (include_…)

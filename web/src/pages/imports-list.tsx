@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, isFinal, ok, RESOURCES, type Import, type ImportStatus } from '../api/client';
 import { useCursor } from '../components/cursor';
 import { ErrorNote, Loading, Pager } from '../components/feedback';
-import { ImportProgress, StatusBadge, time } from '../components/status';
+import { DryRunBadge, ImportProgress, StatusBadge, time } from '../components/status';
 import { runningDelay, usePolling } from '../polling';
 import { Link } from '../router';
 
@@ -127,6 +127,8 @@ export function ImportsListPage() {
                       <td>{i.action}</td>
                       <td>
                         <StatusBadge imp={i} />
+                        <DryRunBadge imp={i} />
+                        {i.reverts && <small className="muted"> revert</small>}
                       </td>
                       <td>
                         <ImportProgress imp={i} />

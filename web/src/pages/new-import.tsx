@@ -22,6 +22,7 @@ export function NewImportPage() {
   const [resource, setResource] = useState<Import['resource']>(initialResource);
   const [action, setAction] = useState<Import['action']>(initialAction);
   const [name, setName] = useState('');
+  const [dryRun, setDryRun] = useState(query.get('dry_run') === '1');
   const [locationId, setLocationId] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -81,6 +82,7 @@ export function NewImportPage() {
             action,
             upload_mode: 'async',
             review: true,
+            ...(dryRun ? { dry_run: true } : {}),
             ...(name.trim() ? { name: name.trim() } : {}),
             ...(hasLocation && locationId.trim() ? { location_id: locationId.trim() } : {}),
           },
@@ -164,6 +166,13 @@ export function NewImportPage() {
             {file ? `Chosen: ${file.name} (${formatBytes(file.size)})` : 'No file chosen yet.'}
           </small>
         </label>
+        <label>
+          <input type="checkbox" checked={dryRun} onChange={(e) => setDryRun(e.target.checked)} disabled={busy} aria-describedby="dry-run-help" />
+          Dry run (change nothing, show what would happen)
+        </label>
+        <small id="dry-run-help" className="muted">
+          Every phase runs and the import page shows the changes, row errors and results a real run would make; no record is changed. You can then run it for real from that page.
+        </small>
         {progress && (
           <div className="upload-progress">
             <label htmlFor="upload-progress">

@@ -106,6 +106,11 @@ export function ReviewImportPage({ id }: { id: string }) {
       <p className="muted">
         Step 2 of 2 · {imp.action} of {imp.resource} records · {imp.name ?? imp.id}
       </p>
+      {imp.dry_run && (
+        <p className="dry-run-note" role="note">
+          <strong>Dry run:</strong> this import will change nothing. It shows what a real run would do.
+        </p>
+      )}
       <ErrorNote error={error} />
       {!preview ? (
         error ? (
@@ -236,7 +241,7 @@ export function ReviewImportPage({ id }: { id: string }) {
           </section>
           <div className="actions">
             <button type="button" onClick={() => void start()} disabled={busy || twice.size > 0} aria-busy={busy}>
-              Start import
+              {imp.dry_run ? 'Start dry run' : 'Start import'}
             </button>
             <button type="button" className="secondary outline" onClick={() => void discard()} disabled={busy}>
               Discard

@@ -1,24 +1,25 @@
 import { useEffect, useState } from 'react';
-import { api, ok, type Event, type Pagination } from '../api/client';
+import { api, ok, type Change, type Pagination } from '../api/client';
 import { useCursor } from '../components/cursor';
 import { cellText, ErrorNote, Pager } from '../components/feedback';
-import { time } from '../components/status';
 
-// The change events an import wrote: one per record created, updated or deleted, with the
-// record's values before and after side by side (changed fields marked).
+// The changes of an import (GET /v1/imports/{id}/changes): one per record created, updated or
+// deleted, with the record's values before and after side by side (changed fields marked). For
+// a real import (a revert too) these are its change events; for a dry run, the changes a real
+// run would make — the same shape, so one component shows both.
 
 const PAGE = 10;
 const SKIP = new Set(['object', 'created_at', 'updated_at']);
 
-export function ImportEvents({ importId, version }: { importId: string; version: string }) {
+export function ImportChanges({ importId, version, dryRun }: { importId: string; version: string; dryRun: boolean }) {
   const pages = useCursor<string>();
   const { cursor } = pages;
-  const [page, setPage] = useState<{ data: Event[]; pagination: Pagination } | null>(null);
+  const [page, setPage] = useState<{ data: Change[]; pagination: Pagination } | null>(null);
   const [error, setError] = useState<Error | null>(null);
 
   useEffect(() => {
     let live = true;
-    ok(api.GET('/v1/events', { params: { query: { import_id: importId, limit: PAGE, ...cursor } } })).then(
+    ok(api.GET('/v1/imports/{id}/changes', { params: { path: { id: importId }, query: { limit: PAGE, ...cursor } } })).then(
       (d) => {
         if (!live) return;
         setPage(d);
@@ -34,23 +35,31 @@ export function ImportEvents({ importId, version }: { importId: string; version:
   const nav = pages.nav(page?.data, page?.pagination.has_more ?? false, (e) => e.id);
   return (
     <section aria-labelledby="events-title">
-      <h2 id="events-title">Changes</h2>
+      <h2 id="events-title">{dryRun ? 'Changes a real run would make' : 'Changes'}</h2>
+      {dryRun && <p className="muted">A forecast: none of these was made. A record a real run would create gets its id then; the id shown here is provisional.</p>}
       <ErrorNote error={error} />
-      {page && page.data.length === 0 && <p className="muted">No record was changed by this import{page.pagination.has_more ? ' on this page' : ''}.</p>}
-      {page?.data.map((e, i) => <EventCard key={e.id} event={e} open={i === 0} />)}
+      {page && page.data.length === 0 && (
+        <p className="muted">
+          No record {dryRun ? 'would be changed by a real run' : 'was changed by this import'}
+          {page.pagination.has_more ? ' on this page' : ''}.
+        </p>
+      )}
+      {page?.data.map((e, i) => <ChangeCard key={e.id} change={e} open={i === 0} dryRun={dryRun} />)}
       {page && page.data.length > 0 && <Pager label="Changes" {...nav} />}
     </section>
   );
 }
 
-function EventCard({ event, open }: { event: Event; open: boolean }) {
+const WOULD: Record<Change['change'], string> = { created: 'would be created', updated: 'would be updated', deleted: 'would be deleted' };
+
+function ChangeCard({ change: event, open, dryRun }: { change: Change; open: boolean; dryRun: boolean }) {
   const before = event.before ?? {};
   const after = event.after ?? {};
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => !SKIP.has(f));
   return (
     <details className="event" open={open}>
       <summary>
-        <code>{event.type}</code> {event.record_id} <small className="muted">{time(event.created_at)}</small>
+        <code>{event.resource}</code> {event.record_id} <strong>{dryRun ? WOULD[event.change] : event.change}</strong>
       </summary>
       <div className="table-scroll">
         <table>
