@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
-import { api, ok, type Change, type Pagination } from '../api/client';
+import { api, ok, type Change } from '../api/client';
 import { useCursor } from '../components/cursor';
 import { cellText, ErrorNote, Pager } from '../components/feedback';
+import { usePage } from '../components/use-page';
 
 // The changes of an import (GET /v1/imports/{id}/changes): one per record created, updated or
 // deleted, with the record's values before and after side by side (changed fields marked). For
@@ -14,23 +14,10 @@ const SKIP = new Set(['object', 'created_at', 'updated_at']);
 export function ImportChanges({ importId, version, dryRun }: { importId: string; version: string; dryRun: boolean }) {
   const pages = useCursor<string>();
   const { cursor } = pages;
-  const [page, setPage] = useState<{ data: Change[]; pagination: Pagination } | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    ok(api.GET('/v1/imports/{id}/changes', { params: { path: { id: importId }, query: { limit: PAGE, ...cursor } } })).then(
-      (d) => {
-        if (!live) return;
-        setPage(d);
-        setError(null);
-      },
-      (err: unknown) => live && setError(err instanceof Error ? err : new Error(String(err))),
-    );
-    return () => {
-      live = false;
-    };
-  }, [importId, version, cursor.starting_after, cursor.ending_before]);
+  const { page, error } = usePage(
+    () => ok(api.GET('/v1/imports/{id}/changes', { params: { path: { id: importId }, query: { limit: PAGE, ...cursor } } })),
+    [importId, version, cursor.starting_after, cursor.ending_before],
+  );
 
   const nav = pages.nav(page?.data, page?.pagination.has_more ?? false, (e) => e.id);
   return (

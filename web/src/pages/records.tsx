@@ -3,6 +3,7 @@ import { api, ok, RESOURCES, type Pagination, type Resource, type ResourceName }
 import { useCursor } from '../components/cursor';
 import { cellText, ErrorNote, Loading, Pager } from '../components/feedback';
 import { time } from '../components/status';
+import { usePage } from '../components/use-page';
 import { Link } from '../router';
 
 // The organization's records of one resource, newest last as the API pages them, with lookup
@@ -36,33 +37,24 @@ export function RecordsPage({ resource }: { resource: ResourceName }) {
   const [lookup, setLookup] = useState<{ by: string; value: string } | null>(null);
   const pages = useCursor<string>();
   const { cursor } = pages;
-  const [page, setPage] = useState<RecordPage | null>(null);
-  const [error, setError] = useState<Error | null>(null);
+  const [definitionError, setDefinitionError] = useState<Error | null>(null);
 
   useEffect(() => {
     setDefinition(null);
+    setDefinitionError(null);
     setLookup(null);
     setValue('');
     setBy('id');
     pages.reset();
-    ok(api.GET('/v1/resources/{name}', { params: { path: { name: resource } } })).then(setDefinition, (err: unknown) => setError(err instanceof Error ? err : new Error(String(err))));
+    ok(api.GET('/v1/resources/{name}', { params: { path: { name: resource } } })).then(setDefinition, (err: unknown) => setDefinitionError(err instanceof Error ? err : new Error(String(err))));
   }, [resource]);
 
-  useEffect(() => {
-    let live = true;
-    setPage(null);
-    listRecords(resource, { limit: PAGE, ...cursor, ...(lookup ? { [lookup.by]: lookup.value } : {}) }).then(
-      (d) => {
-        if (!live) return;
-        setPage(d);
-        setError(null);
-      },
-      (err: unknown) => live && setError(err instanceof Error ? err : new Error(String(err))),
-    );
-    return () => {
-      live = false;
-    };
-  }, [resource, lookup, cursor.starting_after, cursor.ending_before]);
+  const { page, error: pageError } = usePage<RecordPage>(
+    () => listRecords(resource, { limit: PAGE, ...cursor, ...(lookup ? { [lookup.by]: lookup.value } : {}) }),
+    [resource, lookup, cursor.starting_after, cursor.ending_before],
+    { clearOnChange: true },
+  );
+  const error = definitionError ?? pageError;
 
   const search = (e: FormEvent) => {
     e.preventDefault();

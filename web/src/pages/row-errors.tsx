@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
-import { api, ok, type RowError, type RowErrorCode, type Pagination } from '../api/client';
+import { useState } from 'react';
+import { api, ok, type RowError, type RowErrorCode } from '../api/client';
 import { useCursor } from '../components/cursor';
 import { cellText, ErrorNote, Pager } from '../components/feedback';
+import { usePage } from '../components/use-page';
 
 // The import's row errors, paged by row (cursor), filtered by code and field, each with the
 // line a person finds it at in the file and the row's original values.
@@ -15,27 +16,15 @@ export function RowErrors({ importId, version, total }: { importId: string; vers
   const [appliedField, setAppliedField] = useState('');
   const pages = useCursor<number>();
   const { cursor } = pages;
-  const [page, setPage] = useState<{ data: RowError[]; pagination: Pagination } | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    ok(
-      api.GET('/v1/imports/{id}/errors', {
-        params: { path: { id: importId }, query: { limit: PAGE, ...(code ? { code } : {}), ...(appliedField ? { field: appliedField } : {}), ...cursor } },
-      }),
-    ).then(
-      (d) => {
-        if (!live) return;
-        setPage(d);
-        setError(null);
-      },
-      (err: unknown) => live && setError(err instanceof Error ? err : new Error(String(err))),
-    );
-    return () => {
-      live = false;
-    };
-  }, [importId, version, code, appliedField, cursor.starting_after, cursor.ending_before]);
+  const { page, error } = usePage(
+    () =>
+      ok(
+        api.GET('/v1/imports/{id}/errors', {
+          params: { path: { id: importId }, query: { limit: PAGE, ...(code ? { code } : {}), ...(appliedField ? { field: appliedField } : {}), ...cursor } },
+        }),
+      ),
+    [importId, version, code, appliedField, cursor.starting_after, cursor.ending_before],
+  );
 
   const nav = pages.nav(page?.data, page?.pagination.has_more ?? false, (e) => e.row);
   if (total === 0 && !code && !appliedField) {
