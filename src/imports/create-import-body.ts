@@ -4,7 +4,7 @@ import { RESOURCE_NAMES } from '../resources/index.js';
 
 // Text PostgreSQL can store (no NUL, no lone surrogate): anything else is a 400 here rather
 // than a database error later.
-const storable = (s: z.ZodString) =>
+export const storable = (s: z.ZodString) =>
   s.superRefine((v, ctx) => {
     const bad = unstorableText(v);
     if (bad) ctx.addIssue({ code: 'custom', message: bad });

@@ -132,7 +132,8 @@ function requiredHere(def: ResourceDefinition, imp: ImportRecord): string[] {
   return def.requiredToCreate.filter((f) => !(imp.location_id !== null && f === def.locationField));
 }
 
-async function openStoredFile(deps: PreviewDeps, imp: ImportRecord): Promise<OpenedRowSource> {
+/** The review import's stored file, opened as prevalidation reads it; a problem is a 422 unreadable_file. */
+export async function openStoredFile(deps: PreviewDeps, imp: ImportRecord): Promise<OpenedRowSource> {
   try {
     return await openRows(await deps.storage.get(imp.file_key!), deps.config.fileLimits);
   } catch (err) {

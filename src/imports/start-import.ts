@@ -3,14 +3,12 @@ import type { Db } from '../db/db.js';
 import type { Actor } from '../domain/actor.js';
 import { DUPLICATE_HANDLINGS, type ImportRecord } from '../domain/import.js';
 import { AppError } from '../errors.js';
-import { FileReadError, openRows } from '../files/index.js';
 import { startReviewed } from '../lifecycle/transitions.js';
 import { checkGivenMapping } from '../resources/column-mapping.js';
 import { getResource } from '../resources/index.js';
-import { unstorableText } from '../resources/fields.js';
-import { StorageNotFound } from '../storage/storage.js';
 import { findImport } from './import-store.js';
-import { notAwaitingStart, requireAwaitingStart, windowClosed, type PreviewDeps } from './preview-import.js';
+import { storable } from './create-import-body.js';
+import { notAwaitingStart, openStoredFile, requireAwaitingStart, windowClosed, type PreviewDeps } from './preview-import.js';
 import { headerList } from '../pipeline/no-valid-rows.js';
 
 // POST /v1/imports/{id}/start: a review import, its file stored and looked at, is queued with
@@ -19,15 +17,10 @@ import { headerList } from '../pipeline/no-valid-rows.js';
 // resource (unknown field → 400) and against the stored file's headers (a header the file does
 // not have → 400), so a bad mapping is refused here rather than failing the import later.
 
-const storable = z.string().superRefine((v, ctx) => {
-  const bad = unstorableText(v);
-  if (bad) ctx.addIssue({ code: 'custom', message: bad });
-});
-
 export const StartImportBody = z
   .object({
     column_mapping: z
-      .record(storable, storable)
+      .record(storable(z.string()), storable(z.string()))
       .optional()
       .describe('{ field: "Column header" }: the complete mapping to run with (only the headers it names are imported). Omit to run with the mapping the preview shows.'),
     duplicate_handling: z.enum(DUPLICATE_HANDLINGS).optional().describe('Overrides the value given at creation.'),
@@ -64,16 +57,9 @@ const trimmed = (m: Record<string, string>) => Object.fromEntries(Object.entries
 
 /** Every header the mapping names must be a header of the stored file (as prevalidation reads it). */
 async function checkHeadersInFile(deps: PreviewDeps, imp: ImportRecord, mapping: Record<string, string>): Promise<void> {
-  let headers: string[];
-  try {
-    const source = await openRows(await deps.storage.get(imp.file_key!), deps.config.fileLimits);
-    headers = source.headers;
-    await source.close();
-  } catch (err) {
-    if (err instanceof FileReadError) throw new AppError('unreadable_file', err.message, { code: err.code });
-    if (err instanceof StorageNotFound) throw new AppError('unreadable_file', 'The uploaded file is no longer in storage; create a new import.', { code: 'unreadable_file' });
-    throw err;
-  }
+  const source = await openStoredFile(deps, imp);
+  const headers = source.headers;
+  await source.close();
   const present = new Set(headers.map((h) => h.trim()));
   const problems = Object.entries(mapping)
     .filter(([, h]) => !present.has(h.trim()))
