@@ -18,7 +18,8 @@ import { bulkListQueryShape, listQueryShape, Pagination, rowListQueryShape } fro
 import { publicBaseUrl } from '../public-url.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
 
-const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
+/** `:id` of every /v1/imports/{id}… route (review.ts and revert.ts too). */
+export const ImportIdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
 
 // `resource` is validated by the use case (400 unknown_resource naming the valid ones); the
 // document lists them.
@@ -185,7 +186,7 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             '(valid for DOWNLOAD_URL_TTL_SECONDS) for that file when it exists, else leaves it null: the original rows as CSV or JSON ' +
             'whatever format was uploaded, and the row errors as CSV (formula cells neutralised) or JSON.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           querystring: GetQuery,
           response: { 200: ImportView, ...errorResponses(...AUTHENTICATED, 404) },
         },
@@ -207,7 +208,7 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             'Filter by `code` and `field`; page with `starting_after` / `ending_before` a row number (or `page`). Each error\'s `data` is bounded here ' +
             '(long values cut, `data_truncated: true`); the errors download has every row whole.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           querystring: z
             .object({
               ...rowListQueryShape,
@@ -232,7 +233,7 @@ export function importRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             'a real run would make — nothing was changed. Includes records of other resources whose references to deleted records were cleared. ' +
             'Filter by `change` and `record_id`; page with `starting_after` / `ending_before` a change id (or `page`).',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           querystring: z
             .object({
               ...bulkListQueryShape,

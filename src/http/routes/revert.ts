@@ -8,10 +8,10 @@ import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { publicBaseUrl } from '../public-url.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
+import { ImportIdParams } from './imports.js';
 
 // Issue 16: taking a completed import back (imports/revert-import.ts).
 
-const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
 
 export const RevertImportRequest = z
   .object({
@@ -64,7 +64,7 @@ export function revertRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             '409 `revert_conflict` when records it changed were changed since by something else (the first ones in `details.conflicts`, all of them at GET /v1/imports/{id}/revert-conflicts), unless `force: true`; ' +
             '409 `mass_delete_refused` when it would delete more than the mass-delete share, unless `allow_mass_delete: true`; 409 `already_reverted` naming the revert; 409 `invalid_state` when the import is not completed or changed nothing.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           body: RevertImportRequest.nullish(),
           response: { 201: ImportView, ...errorResponses(...AUTHENTICATED, 404, 409) },
         },
@@ -88,7 +88,7 @@ export function revertRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
           description:
             'The records the import changed that something else changed since, as of now, in (resource, record_id) order: what makes POST /v1/imports/{id}/revert answer 409 unless `force: true`. Empty when it can be reverted cleanly.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           querystring: ConflictsQuery,
           response: { 200: RevertConflictList, ...errorResponses(...AUTHENTICATED, 404) },
         },

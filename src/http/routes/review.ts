@@ -9,11 +9,11 @@ import type { RouteDeps } from '../app.js';
 import { actorOf } from '../auth.js';
 import { publicBaseUrl } from '../public-url.js';
 import { AUTHENTICATED, errorResponses } from '../responses.js';
+import { ImportIdParams } from './imports.js';
 
 // Review before running (issue 15): an async import created with `review: true` keeps its file
 // and waits `requested`; GET …/preview shows how it would be read, POST …/start queues it.
 
-const IdParams = z.object({ id: z.string().min(1).max(200).describe('The import id (imp_…).') });
 
 const MatchKindEnum = z
   .enum(['exact', 'normalised', 'synonym', 'given'])
@@ -67,7 +67,7 @@ export function reviewRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             'fields and lookup keys no header maps to. Only the first rows of the file are read. 409 `invalid_state` when the import is not a review import, its file ' +
             'has not arrived, or it has started; 422 `unreadable_file` with the message prevalidation would fail the import with.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           response: { 200: ImportPreview, ...errorResponses(...AUTHENTICATED, 404, 409, 422) },
         },
       },
@@ -85,7 +85,7 @@ export function reviewRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
             '(only the headers it names are imported; omit it to run with the mapping the preview shows), `duplicate_handling` and `allow_mass_delete`. ' +
             'A mapping naming a field the resource lacks or a header the file lacks → 400 `invalid_column_mapping`; not awaiting start → 409 `invalid_state`.',
           tags: ['imports'],
-          params: IdParams,
+          params: ImportIdParams,
           body: StartImportRequest.optional(),
           response: { 200: ImportView, ...errorResponses(...AUTHENTICATED, 404, 409, 422) },
         },
